@@ -1,0 +1,23 @@
+/*
+ * Damage and problem reports. Library code that meets damaged or suspicious evidence reports
+ * it here and goes on with the rest; the command layer decides where reports go (the case
+ * database's errors table, stderr).
+ */
+#ifndef HUSK_DIAG_H
+#define HUSK_DIAG_H
+
+#include <stdint.h>
+
+typedef struct husk_diag {
+    /* phase: "volumes", "filesystems", ...; object: what was being read; offset: byte offset
+     * in the evidence or -1. msg is evidence-derived text: escape it before printing. */
+    void (*report)(void *ctx, const char *phase, const char *object, int64_t offset,
+                   const char *msg);
+    void *ctx;
+    unsigned count;
+} husk_diag;
+
+void husk_diag_report(husk_diag *d, const char *phase, const char *object, int64_t offset,
+                      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+#endif

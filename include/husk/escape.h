@@ -1,0 +1,16 @@
+/* Making evidence strings safe for a terminal: control characters, invalid UTF-8 and
+ * bidirectional overrides are written as \xNN or \u{NNNN}; a backslash becomes "\\". */
+#ifndef HUSK_ESCAPE_H
+#define HUSK_ESCAPE_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "husk/strbuf.h"
+
+int husk_escape_term(husk_strbuf *out, const char *s, size_t len);
+/* Escapes a NUL-terminated string into a static-per-call rotating buffer (for printf). Long
+ * strings are cut with "...". Not thread-safe; for the command-line layer only. */
+const char *husk_esc(const char *s);
+
+#endif

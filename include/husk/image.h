@@ -1,0 +1,55 @@
+/*
+ * Evidence images: raw, split raw, EWF (E01, multi-segment), VMDK and VHD through libtsk,
+ * with EWF acquisition metadata (stored hashes) read through libewf. Read-only throughout.
+ */
+#ifndef HUSK_IMAGE_H
+#define HUSK_IMAGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <tsk/libtsk.h>
+
+#include "husk/err.h"
+
+#define HUSK_IMAGE_MAX_META 32
+
+typedef struct husk_kv {
+    char key[40];
+    char value[256];
+} husk_kv;
+
+typedef struct husk_image {
+    TSK_IMG_INFO *img;
+    char format[16];  /* "raw", "split-raw", "ewf", "vmdk", "vhd", ... */
+    uint64_t size;    /* media bytes */
+    int nsegments;
+    char **segments;  /* owned copies of the segment paths, in order */
+    char ewf_md5[33]; /* stored in the EWF, lowercase hex; "" when absent */
+    char ewf_sha1[41];
+    husk_kv meta[HUSK_IMAGE_MAX_META]; /* EWF header values (case number, examiner, ...) */
+    int nmeta;
+} husk_image;
+
+/* Opens evidence at path (for split raw or EWF, the first segment) read-only. type is NULL
+ * for autodetection or a TSK image type name ("raw", "ewf", "vmdk", "vhd"). */
+int husk_image_open(const char *path, const char *type, husk_image **out, husk_err *err);
+void husk_image_close(husk_image *im);
+
+typedef void (*husk_progress_fn)(void *ctx, uint64_t done, uint64_t total);
+
+typedef struct husk_image_hashes {
+    char md5[33];
+    char sha1[41];
+    char sha256[65];
+} husk_image_hashes;
+
+/* Reads the whole media once and computes MD5, SHA-1 and SHA-256 of it (the values EWF
+ * stores are of the media, so they compare directly). */
+int husk_image_hash(husk_image *im, husk_image_hashes *h, husk_progress_fn progress, void *ctx,
+                    husk_err *err);
+
+/* SHA-256 of a host file (the evidence segments themselves), streamed. */
+int husk_file_sha256(const char *path, char out[65], husk_err *err);
+
+#endif

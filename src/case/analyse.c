@@ -1,0 +1,140 @@
+/* The analysis pipeline (include/husk/analyse.h). */
+#include "husk/analyse.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static int record_evidence(husk_casedb *db, const char *path, const husk_node *n, husk_err *err)
+{
+    char abspath[PATH_MAX], buf[64];
+    const husk_image *im = n->image;
+    int r = husk_casedb_set_info(db, "evidence_path", realpath(path, abspath) ? abspath : path,
+                                 err);
+    if (r == 0)
+        r = husk_casedb_set_info(db, "evidence_format", im->format, err);
+    snprintf(buf, sizeof buf, "%llu", (unsigned long long)im->size);
+    if (r == 0)
+        r = husk_casedb_set_info(db, "evidence_size", buf, err);
+    snprintf(buf, sizeof buf, "%d", im->nsegments);
+    if (r == 0)
+        r = husk_casedb_set_info(db, "evidence_segments", buf, err);
+    snprintf(buf, sizeof buf, "%u", im->img->sector_size);
+    if (r == 0)
+        r = husk_casedb_set_info(db, "sector_size", buf, err);
+    for (int i = 0; r == 0 && i < im->nsegments; i++) {
+        struct stat st;
+        int64_t size = stat(im->segments[i], &st) == 0 ? (int64_t)st.st_size : -1;
+        const char *seg = realpath(im->segments[i], abspath) ? abspath : im->segments[i];
+        r = husk_casedb_add_segment(db, i, seg, size, NULL, err);
+    }
+    if (strcmp(im->format, "ewf") == 0) {
+        if (r == 0)
+            r = husk_casedb_set_info(db, "ewf_stored_md5", im->ewf_md5[0] ? im->ewf_md5 : NULL,
+                                     err);
+        if (r == 0)
+            r = husk_casedb_set_info(db, "ewf_stored_sha1",
+                                     im->ewf_sha1[0] ? im->ewf_sha1 : NULL, err);
+        for (int i = 0; r == 0 && i < im->nmeta; i++)
+            r = husk_casedb_set_info(db, im->meta[i].key, im->meta[i].value, err);
+    }
+    return r;
+}
+
+/* --verify: one read of the media; for EWF the stored hashes must all match. */
+static int verify_media(husk_casedb *db, husk_node *n, const husk_analyse_opts *o,
+                        husk_analyse_result *res, husk_err *err)
+{
+    const husk_image *im = n->image;
+    int r = husk_image_hash(n->image, &res->hashes, o->progress, o->progress_ctx, err);
+    if (r < 0)
+        return r;
+    if ((r = husk_casedb_set_info(db, "evidence_md5", res->hashes.md5, err)) < 0 ||
+        (r = husk_casedb_set_info(db, "evidence_sha1", res->hashes.sha1, err)) < 0 ||
+        (r = husk_casedb_set_info(db, "evidence_sha256", res->hashes.sha256, err)) < 0)
+        return r;
+    if (strcmp(im->format, "ewf") != 0)
+        return 0;
+    int have = 0, ok = 1;
+    if (im->ewf_md5[0]) {
+        have = 1;
+        ok &= strcmp(im->ewf_md5, res->hashes.md5) == 0;
+    }
+    if (im->ewf_sha1[0]) {
+        have = 1;
+        ok &= strcmp(im->ewf_sha1, res->hashes.sha1) == 0;
+    }
+    res->ewf_verified = have ? ok : -1;
+    return husk_casedb_set_info(db, "ewf_verified", have ? (ok ? "yes" : "no") : "not-checked",
+                                err);
+}
+
+static int record_layout(husk_casedb *db, husk_node *n, husk_err *err)
+{
+    int64_t *vol_ids = calloc(n->vols.n + 1, sizeof *vol_ids);
+    if (!vol_ids)
+        return husk_err_set(err, HUSK_E_NOMEM, "out of memory");
+    int r = 0;
+    for (size_t i = 0; r == 0 && i < n->vols.n; i++) {
+        const husk_volume *v = &n->vols.v[i];
+        int64_t parent = v->parent >= 0 ? vol_ids[v->parent] : 0;
+        r = husk_casedb_add_volume(db, v->kind, v->offset, v->length, v->description, parent,
+                                   &vol_ids[i], err);
+    }
+    for (size_t i = 0; r == 0 && i < n->nfs; i++) {
+        const husk_node_fs *nf = &n->fss[i];
+        const husk_volume *v = &n->vols.v[nf->volume];
+        int64_t fs_id;
+        r = husk_casedb_add_filesystem(db, vol_ids[nf->volume], v->offset, nf->fs->fstype,
+                                       nf->fs->label, nf->fs->uuid, nf->fs->block_size,
+                                       nf->fs->size, nf->fs->root_inode, &fs_id, err);
+        for (size_t j = 0; r == 0 && j < nf->roots.n; j++) {
+            const husk_data_root *d = &nf->roots.v[j];
+            r = husk_casedb_add_data_root(db, fs_id, d->path, d->runtime, d->driver, d->how,
+                                          NULL, err);
+        }
+    }
+    free(vol_ids);
+    return r;
+}
+
+int husk_analyse(const char *path, const husk_analyse_opts *o, husk_casedb *db,
+                 husk_diag *diag, husk_analyse_result *res, husk_err *err)
+{
+    memset(res, 0, sizeof *res);
+    res->ewf_verified = -1;
+    char now[40];
+    husk_now_rfc3339(now, sizeof now);
+    int r = husk_casedb_begin(db, err);
+    if (r == 0)
+        r = husk_casedb_set_info(db, "tool_version", "husk " HUSK_VERSION, err);
+    if (r == 0)
+        r = husk_casedb_set_info(db, "command_line", o->command_line, err);
+    if (r == 0)
+        r = husk_casedb_set_info(db, "started_at", now, err);
+    if (r == 0)
+        r = husk_casedb_set_info(db, "evidence_path", path, err);
+    if (r == 0)
+        r = husk_casedb_commit(db, err);
+    if (r < 0)
+        return r;
+
+    husk_node *n = NULL;
+    if ((r = husk_node_open(path, &o->open, &n, diag, err)) < 0)
+        return r;
+    r = husk_casedb_begin(db, err);
+    if (r == 0)
+        r = record_evidence(db, path, n, err);
+    if (r == 0 && strcmp(n->image->format, "ewf") == 0)
+        r = husk_casedb_set_info(db, "ewf_verified", "not-checked", err);
+    if (r == 0 && o->verify)
+        r = verify_media(db, n, o, res, err);
+    if (r == 0)
+        r = record_layout(db, n, err);
+    if (r == 0)
+        r = husk_casedb_commit(db, err);
+    husk_node_close(n);
+    return r;
+}

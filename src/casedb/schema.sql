@@ -1,0 +1,42 @@
+-- husk case database, schema version 1. Table and column names of docs/case-db.md are a
+-- public contract: add, never rename or drop.
+CREATE TABLE case_info(key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE evidence_segments(idx INTEGER PRIMARY KEY, path TEXT, size INTEGER, sha256 TEXT);
+CREATE TABLE volumes(id INTEGER PRIMARY KEY, kind TEXT, offset INTEGER, length INTEGER,
+  description TEXT, parent_id INTEGER);
+CREATE TABLE filesystems(id INTEGER PRIMARY KEY, volume_id INTEGER, offset INTEGER, fstype TEXT,
+  label TEXT, uuid TEXT, block_size INTEGER, size INTEGER, root_inode INTEGER);
+CREATE TABLE data_roots(id INTEGER PRIMARY KEY, filesystem_id INTEGER, path TEXT, runtime TEXT,
+  storage_driver TEXT, how_found TEXT);
+CREATE TABLE images(id TEXT PRIMARY KEY, repo_tags TEXT, created TEXT, os TEXT, architecture TEXT,
+  config_json TEXT, recovered_from TEXT);
+CREATE TABLE image_history(image_id TEXT, idx INTEGER, created TEXT, created_by TEXT,
+  empty_layer INTEGER, comment TEXT);
+CREATE TABLE layers(chain_id TEXT PRIMARY KEY, diff_id TEXT, parent_chain_id TEXT, cache_id TEXT,
+  size INTEGER, integrity TEXT);
+CREATE TABLE containers(id TEXT PRIMARY KEY, name TEXT, image_id TEXT, image_ref TEXT,
+  created TEXT, started_at TEXT, finished_at TEXT, state TEXT, exit_code INTEGER, pid INTEGER,
+  restart_count INTEGER, driver TEXT, rw_layer TEXT, path TEXT, args TEXT, entrypoint TEXT,
+  cmd TEXT, env TEXT, user TEXT, working_dir TEXT, labels TEXT, log_driver TEXT,
+  privileged INTEGER, pid_mode TEXT, ipc_mode TEXT, network_mode TEXT, userns_mode TEXT,
+  cgroupns_mode TEXT, uts_mode TEXT, cap_add TEXT, cap_drop TEXT, security_opt TEXT,
+  devices TEXT, masked_paths TEXT, readonly_rootfs INTEGER, binds TEXT, config_json TEXT,
+  hostconfig_json TEXT, recovered_from TEXT, confidence REAL, data_root_id INTEGER);
+CREATE TABLE mounts(container_id TEXT, type TEXT, source TEXT, destination TEXT, rw INTEGER,
+  propagation TEXT, volume_name TEXT);
+CREATE TABLE files(id INTEGER PRIMARY KEY, container_id TEXT, layer TEXT, scope TEXT, path TEXT,
+  change TEXT, type TEXT, mode INTEGER, uid INTEGER, gid INTEGER, size INTEGER, mtime TEXT,
+  atime TEXT, ctime TEXT, crtime TEXT, inode INTEGER, sha256 TEXT, magic TEXT, link_target TEXT,
+  recovered_from TEXT, confidence REAL, filesystem_id INTEGER, host_path TEXT);
+CREATE TABLE container_diff(container_id TEXT, change TEXT, path TEXT);
+CREATE TABLE logs(id INTEGER PRIMARY KEY, container_id TEXT, source TEXT, file TEXT, seq INTEGER,
+  time TEXT, stream TEXT, message TEXT, partial INTEGER, recovered_from TEXT);
+CREATE TABLE findings(id INTEGER PRIMARY KEY, container_id TEXT, severity TEXT, rule TEXT,
+  title TEXT, evidence TEXT, path TEXT);
+CREATE TABLE timeline(time TEXT, source TEXT, kind TEXT, container_id TEXT, path TEXT,
+  description TEXT);
+CREATE TABLE errors(id INTEGER PRIMARY KEY, phase TEXT, object TEXT, offset INTEGER,
+  message TEXT, time TEXT);
+CREATE INDEX files_container ON files(container_id);
+CREATE INDEX logs_container ON logs(container_id, seq);
+CREATE INDEX timeline_time ON timeline(time);

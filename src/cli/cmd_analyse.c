@@ -1,0 +1,165 @@
+/* husk analyse: evidence -> case database. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "husk/analyse.h"
+#include "husk/casedb.h"
+#include "husk/escape.h"
+#include "husk/strbuf.h"
+
+static void analyse_usage(FILE *f)
+{
+    fprintf(f,
+            "usage: husk analyse [options] IMAGE -o CASE.db\n"
+            "\n"
+            "Reads a container host's disk image (raw, split raw given as its first segment,\n"
+            "E01, VMDK, VHD) read-only, finds its volumes (GPT, DOS, LVM), file systems (ext2/3/4,\n"
+            "XFS) and container-runtime data roots, and writes everything into a new SQLite case\n"
+            "database.\n"
+            "\n"
+            "Options:\n"
+            "  -o, --output CASE.db    case database to create (required)\n"
+            "  -i, --image-type TYPE   image format: raw, ewf, vmdk, vhd (default: detect)\n"
+            "  -O, --offset SECTORS    a file system starts at this sector: skip volume\n"
+            "                          detection (The Sleuth Kit's -o)\n"
+            "  -f, --fs-type TYPE      file-system type: ext2, ext3, ext4, xfs (default: detect)\n"
+            "      --verify            hash the whole media (MD5, SHA-1, SHA-256); for EWF,\n"
+            "                          compare with the stored hashes (sets ewf_verified)\n"
+            "      --force             replace CASE.db if it exists\n"
+            "  -q, --quiet             no progress and no summary\n"
+            "  -h, --help              this help\n"
+            "\n"
+            "Example:\n"
+            "  husk analyse node.E01 -o node.db && husk info node.db\n"
+            "\n"
+            "Exit codes: 0 ok, 1 failed, 2 usage, 3 evidence unreadable, 4 case database\n"
+            "error, 5 finished but damaged parts were recorded (husk info CASE.db lists them).\n");
+}
+
+typedef struct diag_sink {
+    husk_casedb *db;
+} diag_sink;
+
+static void diag_to_db(void *ctx, const char *phase, const char *object, int64_t offset,
+                       const char *msg)
+{
+    diag_sink *s = ctx;
+    if (s->db)
+        husk_casedb_add_error(s->db, phase, object, offset, msg);
+    cli_warn("%s: %s: %s", phase, object, msg);
+}
+
+static char *join_args(int argc, char **argv)
+{
+    husk_strbuf sb = HUSK_STRBUF_INIT;
+    husk_sb_adds(&sb, "husk");
+    for (int i = 0; i < argc; i++) {
+        husk_sb_adds(&sb, " ");
+        husk_sb_adds(&sb, argv[i]);
+    }
+    return husk_sb_detach(&sb, NULL);
+}
+
+static int parse_offset(const char *s, int64_t *out)
+{
+    char *end;
+    long long v = strtoll(s, &end, 10);
+    if (!*s || *end || v < 0)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int cmd_analyse(int argc, char **argv)
+{
+    static const struct option lo[] = {
+        {"output", required_argument, NULL, 'o'}, {"image-type", required_argument, NULL, 'i'},
+        {"offset", required_argument, NULL, 'O'}, {"fs-type", required_argument, NULL, 'f'},
+        {"verify", no_argument, NULL, 'V'},       {"force", no_argument, NULL, 'F'},
+        {"quiet", no_argument, NULL, 'q'},        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    husk_analyse_opts o = {.open = {.sector_offset = -1}};
+    const char *out = NULL;
+    int force = 0, c;
+    char *cmdline = join_args(argc - 1, argv + 1);
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "o:i:O:f:qh", lo, NULL)) != -1) {
+        switch (c) {
+        case 'o': out = optarg; break;
+        case 'i': o.open.image_type = optarg; break;
+        case 'f': o.open.fstype = optarg; break;
+        case 'O':
+            if (parse_offset(optarg, &o.open.sector_offset) < 0) {
+                cli_error("--offset takes a sector number, not '%s'", optarg);
+                free(cmdline);
+                return HUSK_EXIT_USAGE;
+            }
+            break;
+        case 'V': o.verify = 1; break;
+        case 'F': force = 1; break;
+        case 'q': cli_quiet = 1; break;
+        case 'h':
+            analyse_usage(stdout);
+            free(cmdline);
+            return HUSK_EXIT_OK;
+        default:
+            analyse_usage(stderr);
+            free(cmdline);
+            return HUSK_EXIT_USAGE;
+        }
+    }
+    if (optind != argc - 1 || !out) {
+        cli_error(optind >= argc ? "no IMAGE given" : !out ? "no case database given (-o CASE.db)"
+                                                            : "more than one IMAGE given");
+        analyse_usage(stderr);
+        free(cmdline);
+        return HUSK_EXIT_USAGE;
+    }
+    const char *image = argv[optind];
+    o.command_line = cmdline;
+
+    husk_err err = {0};
+    husk_casedb *db = NULL;
+    if (husk_casedb_create(out, force, &db, &err) < 0) {
+        cli_error("%s", err.msg);
+        free(cmdline);
+        return HUSK_EXIT_CASEDB;
+    }
+    cli_progress prog;
+    cli_progress_init(&prog, "hashing the evidence", cli_quiet);
+    o.progress = cli_progress_cb;
+    o.progress_ctx = &prog;
+    diag_sink sink = {db};
+    husk_diag diag = {diag_to_db, &sink, 0};
+    husk_analyse_result res;
+    int r = husk_analyse(image, &o, db, &diag, &res, &err);
+    cli_progress_done(&prog);
+    int rc = HUSK_EXIT_OK;
+    if (r < 0) {
+        cli_error("%s", err.msg);
+        rc = cli_exit_for(&err, HUSK_EXIT_EVIDENCE);
+        husk_casedb_add_error(db, "analyse", image, -1, err.msg);
+        husk_casedb_set_info(db, "status", "failed: see the errors table", NULL);
+    } else if (husk_casedb_finish(db, &err) < 0) {
+        cli_error("%s", err.msg);
+        rc = HUSK_EXIT_CASEDB;
+    } else {
+        if (res.ewf_verified == 0)
+            cli_warn("the media's hashes do NOT match the hashes stored in the EWF");
+        if (diag.count)
+            rc = HUSK_EXIT_PARTIAL;
+        if (!cli_quiet) {
+            fprintf(stderr, "husk: case database written: %s", husk_esc(out));
+            if (diag.count)
+                fprintf(stderr, " (%u problem%s recorded; 'husk info %s' lists them)", diag.count,
+                        diag.count == 1 ? "" : "s", husk_esc(out));
+            fprintf(stderr, "\n");
+        }
+    }
+    husk_casedb_close(db);
+    free(cmdline);
+    return rc;
+}

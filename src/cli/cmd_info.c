@@ -1,0 +1,201 @@
+/* husk info: what a case database says about its evidence. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <sqlite3.h>
+
+#include "cli.h"
+#include "husk/casedb.h"
+#include "husk/escape.h"
+
+static void info_usage(FILE *f)
+{
+    fprintf(f, "usage: husk info [--json] CASE.db\n"
+               "\n"
+               "Shows the evidence (path, format, size, segments, hashes), its volumes with byte\n"
+               "offsets, file systems, container-runtime data roots, whether the analysis\n"
+               "finished, and the problems recorded while reading damaged evidence.\n"
+               "\n"
+               "Options:\n"
+               "  --json      one JSON object instead of text\n"
+               "  -h, --help  this help\n");
+}
+
+static const char *col(sqlite3_stmt *st, int i)
+{
+    const unsigned char *t = sqlite3_column_text(st, i);
+    return t ? (const char *)t : "";
+}
+
+/* Runs sql and returns its rows as a JSON array of objects keyed by column name. */
+static json_t *rows_json(sqlite3 *db, const char *sql)
+{
+    json_t *arr = json_array();
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        return arr;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        json_t *o = json_object();
+        for (int i = 0; i < sqlite3_column_count(st); i++) {
+            json_t *v;
+            switch (sqlite3_column_type(st, i)) {
+            case SQLITE_INTEGER: v = json_integer(sqlite3_column_int64(st, i)); break;
+            case SQLITE_FLOAT: v = json_real(sqlite3_column_double(st, i)); break;
+            case SQLITE_NULL: v = json_null(); break;
+            default: v = json_string(col(st, i)); break;
+            }
+            if (!v) /* not valid UTF-8: keep it visible rather than dropping it */
+                v = json_string(husk_esc(col(st, i)));
+            json_object_set_new(o, sqlite3_column_name(st, i), v);
+        }
+        json_array_append_new(arr, o);
+    }
+    sqlite3_finalize(st);
+    return arr;
+}
+
+static const char *SQL_INFO = "SELECT key, value FROM case_info ORDER BY key";
+static const char *SQL_SEGS = "SELECT idx, path, size FROM evidence_segments ORDER BY idx";
+static const char *SQL_VOLS =
+    "SELECT id, kind, offset, length, description, parent_id FROM volumes ORDER BY id";
+static const char *SQL_FS = "SELECT id, volume_id, offset, fstype, label, uuid, block_size, size "
+                            "FROM filesystems ORDER BY id";
+static const char *SQL_ROOTS = "SELECT id, filesystem_id, path, runtime, storage_driver, how_found "
+                               "FROM data_roots ORDER BY id";
+static const char *SQL_ERRS =
+    "SELECT phase, object, offset, message FROM errors ORDER BY id LIMIT 50";
+
+static int print_json(sqlite3 *db)
+{
+    json_t *root = json_object();
+    json_t *info = json_object();
+    json_t *rows = rows_json(db, SQL_INFO);
+    size_t i;
+    json_t *r;
+    json_array_foreach(rows, i, r)
+    {
+        json_object_set(info, json_string_value(json_object_get(r, "key")),
+                        json_object_get(r, "value"));
+    }
+    json_decref(rows);
+    json_object_set_new(root, "case", info);
+    json_object_set_new(root, "segments", rows_json(db, SQL_SEGS));
+    json_object_set_new(root, "volumes", rows_json(db, SQL_VOLS));
+    json_object_set_new(root, "filesystems", rows_json(db, SQL_FS));
+    json_object_set_new(root, "data_roots", rows_json(db, SQL_ROOTS));
+    json_object_set_new(root, "errors", rows_json(db, "SELECT * FROM errors ORDER BY id"));
+    char *s = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    json_decref(root);
+    if (!s)
+        return HUSK_EXIT_FAIL;
+    puts(s);
+    free(s);
+    return HUSK_EXIT_OK;
+}
+
+static void print_text(husk_casedb *cdb)
+{
+    sqlite3 *db = husk_casedb_sqlite(cdb);
+    sqlite3_stmt *st;
+    static const char *keys[][2] = {
+        {"evidence_path", "Evidence"},      {"evidence_format", "Format"},
+        {"evidence_size", "Size (bytes)"},  {"evidence_segments", "Segments"},
+        {"ewf_stored_md5", "EWF MD5"},      {"ewf_stored_sha1", "EWF SHA-1"},
+        {"ewf_verified", "EWF verified"},   {"evidence_md5", "Media MD5"},
+        {"evidence_sha1", "Media SHA-1"},   {"evidence_sha256", "Media SHA-256"},
+        {"tool_version", "Analysed by"},    {"started_at", "Started"},
+        {"finished_at", "Finished"},        {"status", "Status"}};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        char *v = husk_casedb_get_info(cdb, keys[i][0]);
+        if (v || strcmp(keys[i][0], "finished_at") == 0)
+            printf("%-15s %s\n", keys[i][1], v ? husk_esc(v) : "(not finished: incomplete case)");
+        free(v);
+    }
+    if (sqlite3_prepare_v2(db, SQL_SEGS, -1, &st, NULL) == SQLITE_OK) {
+        while (sqlite3_step(st) == SQLITE_ROW)
+            printf("  segment %s  %s  %s bytes\n", col(st, 0), husk_esc(col(st, 1)), col(st, 2));
+        sqlite3_finalize(st);
+    }
+    printf("\nVolumes\n  %-3s %-10s %14s %14s  %s\n", "ID", "KIND", "OFFSET", "LENGTH",
+           "DESCRIPTION");
+    if (sqlite3_prepare_v2(db, SQL_VOLS, -1, &st, NULL) == SQLITE_OK) {
+        while (sqlite3_step(st) == SQLITE_ROW)
+            printf("  %-3s %-10s %14s %14s  %s%s%s\n", col(st, 0), husk_esc(col(st, 1)),
+                   col(st, 2), col(st, 3), husk_esc(col(st, 4)),
+                   sqlite3_column_type(st, 5) != SQLITE_NULL ? " (in volume " : "",
+                   sqlite3_column_type(st, 5) != SQLITE_NULL ? col(st, 5) : "");
+        sqlite3_finalize(st);
+    }
+    printf("\nFile systems\n  %-3s %-4s %14s %-6s %-6s %-36s %s\n", "ID", "VOL", "OFFSET",
+           "TYPE", "BLOCK", "UUID", "LABEL");
+    if (sqlite3_prepare_v2(db, SQL_FS, -1, &st, NULL) == SQLITE_OK) {
+        while (sqlite3_step(st) == SQLITE_ROW)
+            printf("  %-3s %-4s %14s %-6s %-6s %-36s %s\n", col(st, 0), col(st, 1), col(st, 2),
+                   husk_esc(col(st, 3)), col(st, 6), husk_esc(col(st, 5)), husk_esc(col(st, 4)));
+        sqlite3_finalize(st);
+    }
+    printf("\nData roots\n  %-3s %-3s %-11s %-16s %-22s %s\n", "ID", "FS", "RUNTIME", "DRIVER",
+           "FOUND BY", "PATH");
+    if (sqlite3_prepare_v2(db, SQL_ROOTS, -1, &st, NULL) == SQLITE_OK) {
+        while (sqlite3_step(st) == SQLITE_ROW)
+            printf("  %-3s %-3s %-11s %-16s %-22s %s\n", col(st, 0), col(st, 1),
+                   husk_esc(col(st, 3)), husk_esc(col(st, 4)), husk_esc(col(st, 5)),
+                   husk_esc(col(st, 2)));
+        sqlite3_finalize(st);
+    }
+    if (sqlite3_prepare_v2(db, "SELECT count(*) FROM errors", -1, &st, NULL) == SQLITE_OK) {
+        int n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+        sqlite3_finalize(st);
+        if (n) {
+            printf("\nProblems recorded (%d)\n", n);
+            if (sqlite3_prepare_v2(db, SQL_ERRS, -1, &st, NULL) == SQLITE_OK) {
+                while (sqlite3_step(st) == SQLITE_ROW)
+                    printf("  [%s] %s%s%s: %s\n", husk_esc(col(st, 0)), husk_esc(col(st, 1)),
+                           sqlite3_column_type(st, 2) != SQLITE_NULL ? " @" : "",
+                           sqlite3_column_type(st, 2) != SQLITE_NULL ? col(st, 2) : "",
+                           husk_esc(col(st, 3)));
+                sqlite3_finalize(st);
+            }
+        }
+    }
+}
+
+int cmd_info(int argc, char **argv)
+{
+    static const struct option lo[] = {
+        {"json", no_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+    int json = 0, c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+        if (c == 'j')
+            json = 1;
+        else if (c == 'h') {
+            info_usage(stdout);
+            return HUSK_EXIT_OK;
+        } else {
+            info_usage(stderr);
+            return HUSK_EXIT_USAGE;
+        }
+    }
+    if (optind != argc - 1) {
+        cli_error("give exactly one case database");
+        info_usage(stderr);
+        return HUSK_EXIT_USAGE;
+    }
+    husk_err err = {0};
+    husk_casedb *db;
+    if (husk_casedb_open_ro(argv[optind], &db, &err) < 0) {
+        cli_error("%s", err.msg);
+        return HUSK_EXIT_CASEDB;
+    }
+    int rc = HUSK_EXIT_OK;
+    if (json)
+        rc = print_json(husk_casedb_sqlite(db));
+    else
+        print_text(db);
+    husk_casedb_close(db);
+    return rc;
+}

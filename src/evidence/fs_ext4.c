@@ -1,0 +1,276 @@
+/*
+ * ext2/3/4 back end of the file-system interface (include/husk/vfs.h).
+ *
+ * libtsk 4.11 opens the file system and gives directory listings, data runs (extents,
+ * indirect blocks, inline data) and symlink targets. What it lacks is read from the raw inode
+ * by ext4_raw.c: extended attributes (overlay opaque markers), device numbers (overlay
+ * whiteouts), epoch bits of timestamps and the generation number.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <tsk/libtsk.h>
+
+#include "ext4_raw.h"
+#include "husk/vfs.h"
+
+typedef struct ext4_priv {
+    TSK_FS_INFO *tfs;
+    ext4_sb sb;
+    /* one-entry cache: callers stat, then read a file in chunks */
+    TSK_FS_FILE *file;
+    uint64_t file_ino;
+    uint8_t *iraw; /* scratch for one raw inode */
+    uint8_t *blk;  /* scratch for one block */
+} ext4_priv;
+
+static int tsk_fail(husk_err *err, int code, const char *what)
+{
+    const char *m = tsk_error_get();
+    int r = husk_err_set(err, code, "%s: %s", what, m ? m : "libtsk error");
+    tsk_error_reset();
+    return r;
+}
+
+static int get_file(husk_fs *fs, uint64_t ino, TSK_FS_FILE **out, husk_err *err)
+{
+    ext4_priv *p = fs->priv;
+    if (p->file && p->file_ino == ino) {
+        *out = p->file;
+        return 0;
+    }
+    if (ino < p->tfs->first_inum || ino > p->tfs->last_inum)
+        return husk_err_set(err, HUSK_E_NOTFOUND, "inode %llu out of range",
+                            (unsigned long long)ino);
+    TSK_FS_FILE *f = tsk_fs_file_open_meta(p->tfs, NULL, (TSK_INUM_T)ino);
+    if (!f || !f->meta) {
+        if (f)
+            tsk_fs_file_close(f);
+        return tsk_fail(err, HUSK_E_FORMAT, "cannot open inode");
+    }
+    if (p->file)
+        tsk_fs_file_close(p->file);
+    p->file = f;
+    p->file_ino = ino;
+    *out = f;
+    return 0;
+}
+
+/* Reads the raw inode record of ino into p->iraw. */
+static int read_raw_inode(ext4_priv *p, uint64_t ino, husk_err *err)
+{
+    if (ino == 0 || ino > p->sb.inodes_count)
+        return husk_err_set(err, HUSK_E_NOTFOUND, "inode %llu out of range",
+                            (unsigned long long)ino);
+    uint64_t g = (ino - 1) / p->sb.inodes_per_group;
+    uint64_t idx = (ino - 1) % p->sb.inodes_per_group;
+    uint64_t gdoff;
+    int r = ext4_gd_offset(&p->sb, g, &gdoff, err);
+    if (r < 0)
+        return r;
+    uint8_t gd[1024];
+    if (tsk_fs_read(p->tfs, (TSK_OFF_T)gdoff, (char *)gd, p->sb.desc_size) !=
+        (ssize_t)p->sb.desc_size)
+        return tsk_fail(err, HUSK_E_IO, "cannot read group descriptor");
+    uint64_t itable = ext4_gd_inode_table(&p->sb, gd);
+    uint64_t off = itable * p->sb.block_size + idx * p->sb.inode_size;
+    if (itable == 0 || itable >= p->sb.blocks_count)
+        return husk_err_set(err, HUSK_E_FORMAT, "group %llu has an invalid inode table",
+                            (unsigned long long)g);
+    if (tsk_fs_read(p->tfs, (TSK_OFF_T)off, (char *)p->iraw, p->sb.inode_size) !=
+        (ssize_t)p->sb.inode_size)
+        return tsk_fail(err, HUSK_E_IO, "cannot read inode table");
+    return 0;
+}
+
+static int ext4_stat(husk_fs *fs, uint64_t ino, husk_stat *st, husk_err *err)
+{
+    ext4_priv *p = fs->priv;
+    int r = read_raw_inode(p, ino, err);
+    if (r < 0)
+        return r;
+    r = ext4_inode_decode(p->iraw, p->sb.inode_size, st, err);
+    if (r < 0)
+        return r;
+    st->inode = ino;
+    TSK_FS_FILE *f;
+    if (get_file(fs, ino, &f, NULL) == 0)
+        st->allocated = (f->meta->flags & TSK_FS_META_FLAG_ALLOC) ? 1 : 0;
+    else
+        st->allocated = st->nlink > 0 && ext4_inode_dtime(p->iraw, p->sb.inode_size) == 0;
+    return 0;
+}
+
+static husk_ftype name_type(TSK_FS_NAME_TYPE_ENUM t)
+{
+    switch (t) {
+    case TSK_FS_NAME_TYPE_REG: return HUSK_FT_FILE;
+    case TSK_FS_NAME_TYPE_DIR: return HUSK_FT_DIR;
+    case TSK_FS_NAME_TYPE_LNK: return HUSK_FT_SYMLINK;
+    case TSK_FS_NAME_TYPE_CHR: return HUSK_FT_CHAR;
+    case TSK_FS_NAME_TYPE_BLK: return HUSK_FT_BLOCK;
+    case TSK_FS_NAME_TYPE_FIFO: return HUSK_FT_FIFO;
+    case TSK_FS_NAME_TYPE_SOCK: return HUSK_FT_SOCKET;
+    default: return HUSK_FT_UNKNOWN;
+    }
+}
+
+static int ext4_list_dir(husk_fs *fs, uint64_t ino, husk_dir_cb cb, void *ctx, husk_err *err)
+{
+    ext4_priv *p = fs->priv;
+    if (ino < p->tfs->first_inum || ino > p->tfs->last_inum)
+        return husk_err_set(err, HUSK_E_NOTFOUND, "directory inode %llu out of range",
+                            (unsigned long long)ino);
+    TSK_FS_DIR *d = tsk_fs_dir_open_meta(p->tfs, (TSK_INUM_T)ino);
+    if (!d)
+        return tsk_fail(err, HUSK_E_FORMAT, "cannot open directory");
+    int r = 0;
+    size_t n = tsk_fs_dir_getsize(d);
+    for (size_t i = 0; i < n && r == 0; i++) {
+        const TSK_FS_NAME *nm = tsk_fs_dir_get_name(d, i);
+        if (!nm || !nm->name || !(nm->flags & TSK_FS_NAME_FLAG_ALLOC))
+            continue; /* deleted names are the recovery layer's business */
+        if (strcmp(nm->name, ".") == 0 || strcmp(nm->name, "..") == 0)
+            continue;
+        if (nm->meta_addr == TSK_FS_ORPHANDIR_INUM(p->tfs))
+            continue; /* libtsk's virtual $OrphanFiles directory */
+        husk_dirent de = {nm->name, strlen(nm->name), nm->meta_addr, name_type(nm->type)};
+        r = cb(&de, ctx);
+    }
+    tsk_fs_dir_close(d);
+    return r < 0 ? r : 0;
+}
+
+static ssize_t ext4_read(husk_fs *fs, uint64_t ino, uint64_t off, void *buf, size_t len,
+                         husk_err *err)
+{
+    TSK_FS_FILE *f;
+    int r = get_file(fs, ino, &f, err);
+    if (r < 0)
+        return r;
+    uint64_t size = (uint64_t)f->meta->size;
+    if (off >= size || len == 0)
+        return 0;
+    if (len > size - off)
+        len = (size_t)(size - off);
+    ssize_t n = tsk_fs_file_read(f, (TSK_OFF_T)off, buf, len, TSK_FS_FILE_READ_FLAG_NONE);
+    if (n < 0)
+        return tsk_fail(err, HUSK_E_IO, "cannot read file data");
+    return n;
+}
+
+static ssize_t ext4_readlink(husk_fs *fs, uint64_t ino, char *buf, size_t bufsize,
+                             husk_err *err)
+{
+    TSK_FS_FILE *f;
+    int r = get_file(fs, ino, &f, err);
+    if (r < 0)
+        return r;
+    if (f->meta->type != TSK_FS_META_TYPE_LNK)
+        return husk_err_set(err, HUSK_E_ARG, "inode %llu is not a symbolic link",
+                            (unsigned long long)ino);
+    const char *t = f->meta->link ? f->meta->link : "";
+    size_t tl = strlen(t);
+    if (bufsize) {
+        size_t c = tl < bufsize - 1 ? tl : bufsize - 1;
+        memcpy(buf, t, c);
+        buf[c] = '\0';
+    }
+    return (ssize_t)tl;
+}
+
+static int ext4_list_xattrs(husk_fs *fs, uint64_t ino, husk_xattr_cb cb, void *ctx,
+                            husk_err *err)
+{
+    ext4_priv *p = fs->priv;
+    int r = read_raw_inode(p, ino, err);
+    if (r < 0)
+        return r;
+    r = ext4_xattrs_inode(p->iraw, p->sb.inode_size, cb, ctx, err);
+    if (r != 0)
+        return r < 0 ? r : 0;
+    uint64_t acl = ext4_inode_file_acl(p->iraw, p->sb.inode_size);
+    if (acl == 0)
+        return 0;
+    if (acl >= p->sb.blocks_count)
+        return husk_err_set(err, HUSK_E_FORMAT, "xattr block %llu past the end",
+                            (unsigned long long)acl);
+    if (tsk_fs_read(p->tfs, (TSK_OFF_T)(acl * p->sb.block_size), (char *)p->blk,
+                    p->sb.block_size) != (ssize_t)p->sb.block_size)
+        return tsk_fail(err, HUSK_E_IO, "cannot read xattr block");
+    r = ext4_xattrs_block(p->blk, p->sb.block_size, cb, ctx, err);
+    return r < 0 ? r : 0;
+}
+
+static void ext4_close(husk_fs *fs)
+{
+    ext4_priv *p = fs->priv;
+    if (p) {
+        if (p->file)
+            tsk_fs_file_close(p->file);
+        if (p->tfs)
+            tsk_fs_close(p->tfs);
+        free(p->iraw);
+        free(p->blk);
+        free(p);
+    }
+    free(fs);
+}
+
+static const husk_fs_ops ext4_ops = {
+    ext4_stat, ext4_list_dir, ext4_read, ext4_readlink, ext4_list_xattrs, ext4_close,
+};
+
+static void format_uuid(const uint8_t u[16], char *out, size_t n)
+{
+    snprintf(out, n,
+             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", u[0], u[1],
+             u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13], u[14],
+             u[15]);
+}
+
+int husk_ext4_open(TSK_IMG_INFO *img, uint64_t off, husk_fs **out, husk_err *err)
+{
+    uint8_t sbuf[EXT4_SB_SIZE];
+    *out = NULL;
+    if (off + EXT4_SB_OFFSET + EXT4_SB_SIZE > (uint64_t)img->size ||
+        tsk_img_read(img, (TSK_OFF_T)(off + EXT4_SB_OFFSET), (char *)sbuf, sizeof sbuf) !=
+            (ssize_t)sizeof sbuf)
+        return husk_err_set(err, HUSK_E_NOTFOUND, "no ext superblock at offset %llu",
+                            (unsigned long long)off);
+    ext4_sb sb;
+    int r = ext4_sb_parse(sbuf, sizeof sbuf, &sb, err);
+    if (r < 0)
+        return r;
+    TSK_FS_INFO *tfs = tsk_fs_open_img(img, (TSK_OFF_T)off, TSK_FS_TYPE_EXT_DETECT);
+    if (!tfs)
+        return tsk_fail(err, HUSK_E_FORMAT, "ext superblock found but libtsk cannot open it");
+    husk_fs *fs = calloc(1, sizeof *fs);
+    ext4_priv *p = calloc(1, sizeof *p);
+    if (!fs || !p || !(p->iraw = malloc(sb.inode_size)) || !(p->blk = malloc(sb.block_size))) {
+        if (p) {
+            free(p->iraw);
+            free(p);
+        }
+        free(fs);
+        tsk_fs_close(tfs);
+        return husk_err_set(err, HUSK_E_NOMEM, "out of memory");
+    }
+    p->tfs = tfs;
+    p->sb = sb;
+    fs->ops = &ext4_ops;
+    fs->priv = p;
+    const char *tn = tfs->ftype == TSK_FS_TYPE_EXT4   ? "ext4"
+                     : tfs->ftype == TSK_FS_TYPE_EXT3 ? "ext3"
+                                                      : "ext2";
+    snprintf(fs->fstype, sizeof fs->fstype, "%s", tn);
+    snprintf(fs->label, sizeof fs->label, "%s", sb.label);
+    format_uuid(sb.uuid, fs->uuid, sizeof fs->uuid);
+    fs->block_size = sb.block_size;
+    fs->offset = off;
+    fs->size = sb.blocks_count * sb.block_size;
+    fs->root_inode = tfs->root_inum;
+    *out = fs;
+    return 0;
+}

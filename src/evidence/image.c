@@ -1,0 +1,264 @@
+/* Evidence images (include/husk/image.h). */
+#include "husk/image.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <libewf.h>
+#include <openssl/evp.h>
+
+static int type_from_name(const char *type, TSK_IMG_TYPE_ENUM *t, husk_err *err)
+{
+    if (!type || !*type || strcmp(type, "detect") == 0) {
+        *t = TSK_IMG_TYPE_DETECT;
+        return 0;
+    }
+    if (strcmp(type, "split") == 0 || strcmp(type, "split-raw") == 0) {
+        *t = TSK_IMG_TYPE_RAW;
+        return 0;
+    }
+    *t = tsk_img_type_toid_utf8(type);
+    if (*t == TSK_IMG_TYPE_UNSUPP)
+        return husk_err_set(err, HUSK_E_ARG,
+                            "unknown image type '%s' (try raw, ewf, vmdk or vhd; "
+                            "'husk analyse -i list' lists them)",
+                            type);
+    return 0;
+}
+
+static const char *format_name(const TSK_IMG_INFO *img)
+{
+    switch (img->itype) {
+    case TSK_IMG_TYPE_RAW: return img->num_img > 1 ? "split-raw" : "raw";
+    case TSK_IMG_TYPE_EWF_EWF: return "ewf";
+    case TSK_IMG_TYPE_VMDK_VMDK: return "vmdk";
+    case TSK_IMG_TYPE_VHD_VHD: return "vhd";
+    case TSK_IMG_TYPE_AFF_AFF:
+    case TSK_IMG_TYPE_AFF_AFD:
+    case TSK_IMG_TYPE_AFF_AFM:
+    case TSK_IMG_TYPE_AFF_ANY: return "aff";
+    default: return "unknown";
+    }
+}
+
+/* Copies an EWF value to out, keeping printable ASCII only: it is shown to examiners. */
+static void clean_copy(char *out, size_t n, const uint8_t *in)
+{
+    size_t j = 0;
+    for (size_t i = 0; in[i] && j + 1 < n; i++)
+        out[j++] = (in[i] >= 0x20 && in[i] < 0x7f) ? (char)in[i] : '?';
+    out[j] = '\0';
+}
+
+static void lower_hex(char *s)
+{
+    for (; *s; s++)
+        *s = (char)tolower((unsigned char)*s);
+}
+
+/* Reads stored hashes and header values from an EWF. Problems here are not fatal: the media
+ * is still readable through libtsk, and the case says the values were absent. */
+static void read_ewf_meta(husk_image *im)
+{
+    libewf_handle_t *h = NULL;
+    libewf_error_t *e = NULL;
+    if (libewf_handle_initialize(&h, &e) != 1)
+        goto out;
+    if (libewf_handle_open(h, (char *const *)im->segments, im->nsegments, LIBEWF_OPEN_READ, &e) !=
+        1)
+        goto out;
+    uint8_t v[256];
+    if (libewf_handle_get_utf8_hash_value(h, (const uint8_t *)"MD5", 3, v, sizeof v, &e) == 1) {
+        clean_copy(im->ewf_md5, sizeof im->ewf_md5, v);
+        lower_hex(im->ewf_md5);
+    }
+    libewf_error_free(&e);
+    if (libewf_handle_get_utf8_hash_value(h, (const uint8_t *)"SHA1", 4, v, sizeof v, &e) == 1) {
+        clean_copy(im->ewf_sha1, sizeof im->ewf_sha1, v);
+        lower_hex(im->ewf_sha1);
+    }
+    libewf_error_free(&e);
+    static const char *keys[] = {"case_number",      "description",    "examiner_name",
+                                 "evidence_number",  "notes",          "acquiry_date",
+                                 "system_date",      "acquiry_operating_system",
+                                 "acquiry_software", "acquiry_software_version"};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0] && im->nmeta < HUSK_IMAGE_MAX_META; i++) {
+        if (libewf_handle_get_utf8_header_value(h, (const uint8_t *)keys[i], strlen(keys[i]), v,
+                                                sizeof v, &e) == 1 &&
+            v[0]) {
+            husk_kv *kv = &im->meta[im->nmeta++];
+            snprintf(kv->key, sizeof kv->key, "ewf_%s", keys[i]);
+            clean_copy(kv->value, sizeof kv->value, v);
+        }
+        libewf_error_free(&e);
+    }
+    libewf_handle_close(h, &e);
+out:
+    libewf_error_free(&e);
+    if (h)
+        libewf_handle_free(&h, NULL);
+}
+
+int husk_image_open(const char *path, const char *type, husk_image **out, husk_err *err)
+{
+    *out = NULL;
+    TSK_IMG_TYPE_ENUM t;
+    int r = type_from_name(type, &t, err);
+    if (r < 0)
+        return r;
+    struct stat sst;
+    if (stat(path, &sst) != 0)
+        return husk_err_set(err, HUSK_E_NOTFOUND,
+                            "cannot open evidence '%s': %s (for split raw or EWF give the first "
+                            "segment: .001, .aa or .E01)",
+                            path, strerror(errno));
+    if (!S_ISREG(sst.st_mode) && !S_ISBLK(sst.st_mode))
+        return husk_err_set(err, HUSK_E_ARG, "evidence '%s' is not a file or block device", path);
+    if (access(path, R_OK) != 0)
+        return husk_err_set(err, HUSK_E_IO, "cannot read evidence '%s': %s", path,
+                            strerror(errno));
+    TSK_IMG_INFO *img = tsk_img_open_utf8_sing(path, t, 0);
+    if (!img) {
+        const char *m = tsk_error_get();
+        husk_err_set(err, HUSK_E_FORMAT,
+                     "cannot open evidence '%s' as a disk image: %s (give the type with -i)",
+                     path, m ? m : "unknown format");
+        tsk_error_reset();
+        return -HUSK_E_FORMAT;
+    }
+    husk_image *im = calloc(1, sizeof *im);
+    if (!im) {
+        tsk_img_close(img);
+        return husk_err_set(err, HUSK_E_NOMEM, "out of memory");
+    }
+    im->img = img;
+    im->size = (uint64_t)img->size;
+    snprintf(im->format, sizeof im->format, "%s", format_name(img));
+    int n = img->num_img > 0 && img->images ? img->num_img : 1;
+    im->segments = calloc((size_t)n + 1, sizeof *im->segments);
+    if (!im->segments) {
+        husk_image_close(im);
+        return husk_err_set(err, HUSK_E_NOMEM, "out of memory");
+    }
+    for (int i = 0; i < n; i++) {
+        const char *s = img->num_img > 0 && img->images ? img->images[i] : path;
+        if (!(im->segments[i] = strdup(s))) {
+            husk_image_close(im);
+            return husk_err_set(err, HUSK_E_NOMEM, "out of memory");
+        }
+        im->nsegments++;
+    }
+    if (img->itype == TSK_IMG_TYPE_EWF_EWF)
+        read_ewf_meta(im);
+    *out = im;
+    return 0;
+}
+
+void husk_image_close(husk_image *im)
+{
+    if (!im)
+        return;
+    if (im->img)
+        tsk_img_close(im->img);
+    for (int i = 0; i < im->nsegments; i++)
+        free(im->segments[i]);
+    free(im->segments);
+    free(im);
+}
+
+static void to_hex(const unsigned char *d, unsigned n, char *out)
+{
+    static const char hx[] = "0123456789abcdef";
+    for (unsigned i = 0; i < n; i++) {
+        out[2 * i] = hx[d[i] >> 4];
+        out[2 * i + 1] = hx[d[i] & 15];
+    }
+    out[2 * n] = '\0';
+}
+
+int husk_image_hash(husk_image *im, husk_image_hashes *h, husk_progress_fn progress, void *ctx,
+                    husk_err *err)
+{
+    const size_t chunk = 1 << 20;
+    char *buf = malloc(chunk);
+    EVP_MD_CTX *c[3] = {EVP_MD_CTX_new(), EVP_MD_CTX_new(), EVP_MD_CTX_new()};
+    const EVP_MD *md[3] = {EVP_md5(), EVP_sha1(), EVP_sha256()};
+    int rc = 0;
+    if (!buf || !c[0] || !c[1] || !c[2]) {
+        rc = husk_err_set(err, HUSK_E_NOMEM, "out of memory");
+        goto out;
+    }
+    for (int i = 0; i < 3; i++)
+        EVP_DigestInit_ex(c[i], md[i], NULL);
+    for (uint64_t off = 0; off < im->size;) {
+        size_t want = im->size - off < chunk ? (size_t)(im->size - off) : chunk;
+        ssize_t n = tsk_img_read(im->img, (TSK_OFF_T)off, buf, want);
+        if (n <= 0) {
+            const char *m = tsk_error_get();
+            rc = husk_err_set(err, HUSK_E_IO, "cannot read the image at byte %llu: %s",
+                              (unsigned long long)off, m ? m : "read error");
+            tsk_error_reset();
+            goto out;
+        }
+        for (int i = 0; i < 3; i++)
+            EVP_DigestUpdate(c[i], buf, (size_t)n);
+        off += (uint64_t)n;
+        if (progress)
+            progress(ctx, off, im->size);
+    }
+    unsigned char d[EVP_MAX_MD_SIZE];
+    unsigned dl;
+    EVP_DigestFinal_ex(c[0], d, &dl);
+    to_hex(d, dl, h->md5);
+    EVP_DigestFinal_ex(c[1], d, &dl);
+    to_hex(d, dl, h->sha1);
+    EVP_DigestFinal_ex(c[2], d, &dl);
+    to_hex(d, dl, h->sha256);
+out:
+    for (int i = 0; i < 3; i++)
+        EVP_MD_CTX_free(c[i]);
+    free(buf);
+    return rc;
+}
+
+int husk_file_sha256(const char *path, char out[65], husk_err *err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return husk_err_set(err, HUSK_E_IO, "cannot open '%s': %s", path, strerror(errno));
+    EVP_MD_CTX *c = EVP_MD_CTX_new();
+    char *buf = malloc(1 << 20);
+    int rc = 0;
+    if (!c || !buf) {
+        rc = husk_err_set(err, HUSK_E_NOMEM, "out of memory");
+        goto out;
+    }
+    EVP_DigestInit_ex(c, EVP_sha256(), NULL);
+    for (;;) {
+        ssize_t n = read(fd, buf, 1 << 20);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            rc = husk_err_set(err, HUSK_E_IO, "cannot read '%s': %s", path, strerror(errno));
+            goto out;
+        }
+        if (n == 0)
+            break;
+        EVP_DigestUpdate(c, buf, (size_t)n);
+    }
+    unsigned char d[EVP_MAX_MD_SIZE];
+    unsigned dl;
+    EVP_DigestFinal_ex(c, d, &dl);
+    to_hex(d, dl, out);
+out:
+    EVP_MD_CTX_free(c);
+    free(buf);
+    close(fd);
+    return rc;
+}

@@ -1,0 +1,343 @@
+/*
+ * The file-system interface's generic half: the back-end registry, path lookup, whole-file
+ * reads and overlay helpers (include/husk/vfs.h). Back ends implement only the ops table.
+ */
+#include "husk/vfs.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <tsk/libtsk.h>
+
+typedef struct fs_reader {
+    const char *name;    /* matched against a -f override: "ext" matches ext2/3/4 */
+    const char *aliases; /* space-separated names accepted for -f */
+    int (*open)(TSK_IMG_INFO *img, uint64_t off, husk_fs **out, husk_err *err);
+} fs_reader;
+
+static const fs_reader fs_readers[] = {
+    {"ext", " ext ext2 ext3 ext4 extfs ", husk_ext4_open},
+    {"xfs", " xfs ", husk_xfs_open},
+};
+
+static int reader_matches(const fs_reader *r, const char *fstype)
+{
+    char key[40];
+    if (!fstype || !*fstype || strcmp(fstype, "detect") == 0)
+        return 1;
+    if (strlen(fstype) > 30)
+        return 0;
+    snprintf(key, sizeof key, " %s ", fstype);
+    return strstr(r->aliases, key) != NULL;
+}
+
+int husk_fs_open(TSK_IMG_INFO *img, uint64_t off, const char *fstype, husk_fs **out,
+                 husk_err *err)
+{
+    int tried = 0;
+    husk_err last = {0};
+    *out = NULL;
+    for (size_t i = 0; i < sizeof fs_readers / sizeof fs_readers[0]; i++) {
+        if (!reader_matches(&fs_readers[i], fstype))
+            continue;
+        tried++;
+        husk_err e = {0};
+        if (fs_readers[i].open(img, off, out, &e) == 0)
+            return 0;
+        /* keep the most specific message: a recognised-but-damaged fs beats "no signature" */
+        if (last.code == HUSK_OK || e.code != HUSK_E_NOTFOUND)
+            last = e;
+    }
+    if (!tried)
+        return husk_err_set(err, HUSK_E_ARG,
+                            "unknown file-system type '%s' (use ext2, ext3, ext4 or xfs)", fstype);
+    if (err)
+        *err = last;
+    return -(last.code ? last.code : HUSK_E_NOTFOUND);
+}
+
+void husk_fs_close(husk_fs *fs)
+{
+    if (fs && fs->ops && fs->ops->close)
+        fs->ops->close(fs);
+}
+
+int husk_fs_stat(husk_fs *fs, uint64_t ino, husk_stat *st, husk_err *err)
+{
+    memset(st, 0, sizeof *st);
+    return fs->ops->stat(fs, ino, st, err);
+}
+
+int husk_fs_list_dir(husk_fs *fs, uint64_t ino, husk_dir_cb cb, void *ctx, husk_err *err)
+{
+    return fs->ops->list_dir(fs, ino, cb, ctx, err);
+}
+
+ssize_t husk_fs_read(husk_fs *fs, uint64_t ino, uint64_t off, void *buf, size_t len,
+                     husk_err *err)
+{
+    return fs->ops->read(fs, ino, off, buf, len, err);
+}
+
+ssize_t husk_fs_readlink(husk_fs *fs, uint64_t ino, char *buf, size_t bufsize, husk_err *err)
+{
+    return fs->ops->readlink(fs, ino, buf, bufsize, err);
+}
+
+int husk_fs_list_xattrs(husk_fs *fs, uint64_t ino, husk_xattr_cb cb, void *ctx, husk_err *err)
+{
+    return fs->ops->list_xattrs(fs, ino, cb, ctx, err);
+}
+
+typedef struct child_find {
+    const char *name;
+    size_t len;
+    uint64_t ino;
+    int found;
+} child_find;
+
+static int child_cb(const husk_dirent *d, void *ctx)
+{
+    child_find *f = ctx;
+    if (d->name_len == f->len && memcmp(d->name, f->name, f->len) == 0) {
+        f->ino = d->inode;
+        f->found = 1;
+        return 1;
+    }
+    return 0;
+}
+
+int husk_fs_lookup_child(husk_fs *fs, uint64_t dir_ino, const char *name, uint64_t *ino,
+                         husk_err *err)
+{
+    child_find f = {name, strlen(name), 0, 0};
+    int r = husk_fs_list_dir(fs, dir_ino, child_cb, &f, err);
+    if (r < 0)
+        return r;
+    if (!f.found)
+        return husk_err_set(err, HUSK_E_NOTFOUND, "no entry '%s' in directory inode %llu",
+                            name, (unsigned long long)dir_ino);
+    *ino = f.ino;
+    return 0;
+}
+
+#define MAX_SYMLINKS 40
+#define MAX_PATH_LEN 4096
+#define MAX_DEPTH 256
+
+/*
+ * Resolves path component by component. The stack of visited directory inodes makes ".."
+ * work after symlinks; absolute symlink targets restart from this file system's root, which
+ * is how the node itself saw them.
+ */
+int husk_fs_lookup(husk_fs *fs, const char *path, int flags, uint64_t *ino, husk_err *err)
+{
+    char work[MAX_PATH_LEN * 2];
+    uint64_t stack[MAX_DEPTH];
+    int depth = 0, links = 0;
+    if (!path || strlen(path) >= MAX_PATH_LEN)
+        return husk_err_set(err, HUSK_E_ARG, "path too long");
+    snprintf(work, sizeof work, "%s", path);
+    stack[0] = fs->root_inode;
+    char *p = work;
+    for (;;) {
+        while (*p == '/')
+            p++;
+        if (!*p)
+            break;
+        char *end = strchr(p, '/');
+        size_t clen = end ? (size_t)(end - p) : strlen(p);
+        char comp[256];
+        if (clen >= sizeof comp)
+            return husk_err_set(err, HUSK_E_ARG, "path component too long");
+        memcpy(comp, p, clen);
+        comp[clen] = '\0';
+        char *rest = p + clen; /* "" or "/..." */
+        int last = 1;
+        for (char *q = rest; *q; q++)
+            if (*q != '/') {
+                last = 0;
+                break;
+            }
+        if (strcmp(comp, ".") == 0) {
+            p = rest;
+            continue;
+        }
+        if (strcmp(comp, "..") == 0) {
+            if (depth > 0)
+                depth--;
+            p = rest;
+            continue;
+        }
+        uint64_t child;
+        int r = husk_fs_lookup_child(fs, stack[depth], comp, &child, err);
+        if (r < 0)
+            return r;
+        husk_stat st;
+        r = husk_fs_stat(fs, child, &st, err);
+        if (r < 0)
+            return r;
+        if (st.type == HUSK_FT_SYMLINK && (!last || (flags & HUSK_LOOKUP_FOLLOW))) {
+            if (++links > MAX_SYMLINKS)
+                return husk_err_set(err, HUSK_E_LIMIT, "too many symbolic links in '%s'", path);
+            char target[MAX_PATH_LEN];
+            ssize_t tl = husk_fs_readlink(fs, child, target, sizeof target, err);
+            if (tl < 0)
+                return (int)tl;
+            if ((size_t)tl >= sizeof target)
+                return husk_err_set(err, HUSK_E_LIMIT, "symbolic link target too long");
+            char next[MAX_PATH_LEN * 2];
+            int n = snprintf(next, sizeof next, "%s%s", target, rest);
+            if (n < 0 || (size_t)n >= sizeof next)
+                return husk_err_set(err, HUSK_E_LIMIT, "path too long after symlinks");
+            if (target[0] == '/')
+                depth = 0;
+            memcpy(work, next, (size_t)n + 1);
+            p = work;
+            continue;
+        }
+        if (!last && st.type != HUSK_FT_DIR)
+            return husk_err_set(err, HUSK_E_NOTFOUND, "'%s' is not a directory in '%s'", comp,
+                                path);
+        if (depth + 1 >= MAX_DEPTH)
+            return husk_err_set(err, HUSK_E_LIMIT, "path too deep");
+        stack[++depth] = child;
+        p = rest;
+    }
+    *ino = stack[depth];
+    return 0;
+}
+
+int husk_fs_read_all(husk_fs *fs, uint64_t ino, size_t max, char **data, size_t *len,
+                     husk_err *err)
+{
+    husk_stat st;
+    int r = husk_fs_stat(fs, ino, &st, err);
+    if (r < 0)
+        return r;
+    if (st.size > max)
+        return husk_err_set(err, HUSK_E_LIMIT, "file of %llu bytes is over the %zu-byte limit",
+                            (unsigned long long)st.size, max);
+    size_t want = (size_t)st.size;
+    char *buf = malloc(want + 1);
+    if (!buf)
+        return husk_err_set(err, HUSK_E_NOMEM, "out of memory");
+    size_t got = 0;
+    while (got < want) {
+        ssize_t n = husk_fs_read(fs, ino, got, buf + got, want - got, err);
+        if (n < 0) {
+            free(buf);
+            return (int)n;
+        }
+        if (n == 0)
+            break;
+        got += (size_t)n;
+    }
+    buf[got] = '\0';
+    *data = buf;
+    *len = got;
+    return 0;
+}
+
+typedef struct xattr_find {
+    const char *name;
+    uint8_t *buf;
+    size_t bufsize;
+    ssize_t len;
+} xattr_find;
+
+static int xattr_find_cb(const char *name, const uint8_t *value, size_t value_len, void *ctx)
+{
+    xattr_find *f = ctx;
+    if (strcmp(name, f->name) != 0)
+        return 0;
+    size_t n = value_len < f->bufsize ? value_len : f->bufsize;
+    if (n)
+        memcpy(f->buf, value, n);
+    f->len = (ssize_t)value_len;
+    return 1;
+}
+
+ssize_t husk_fs_get_xattr(husk_fs *fs, uint64_t ino, const char *name, uint8_t *buf,
+                          size_t bufsize, husk_err *err)
+{
+    xattr_find f = {name, buf, bufsize, -1};
+    int r = husk_fs_list_xattrs(fs, ino, xattr_find_cb, &f, err);
+    if (r < 0)
+        return r;
+    if (f.len < 0)
+        return husk_err_set(err, HUSK_E_NOTFOUND, "no extended attribute %s", name);
+    return f.len;
+}
+
+int husk_stat_is_whiteout(const husk_stat *st)
+{
+    return st->type == HUSK_FT_CHAR && st->rdev_major == 0 && st->rdev_minor == 0;
+}
+
+int husk_fs_is_opaque(husk_fs *fs, uint64_t ino, husk_err *err)
+{
+    static const char *names[] = {"trusted.overlay.opaque", "user.overlay.opaque"};
+    for (size_t i = 0; i < 2; i++) {
+        uint8_t v[2];
+        husk_err e = {0};
+        ssize_t n = husk_fs_get_xattr(fs, ino, names[i], v, sizeof v, &e);
+        /* overlayfs treats a directory as opaque only for exactly the 1-byte value "y" */
+        if (n == 1 && v[0] == 'y')
+            return 1;
+        if (n < 0 && e.code != HUSK_E_NOTFOUND) {
+            if (err)
+                *err = e;
+            return (int)n;
+        }
+    }
+    return 0;
+}
+
+const char *husk_ftype_name(husk_ftype t)
+{
+    switch (t) {
+    case HUSK_FT_FILE: return "file";
+    case HUSK_FT_DIR: return "dir";
+    case HUSK_FT_SYMLINK: return "symlink";
+    case HUSK_FT_CHAR: return "char";
+    case HUSK_FT_BLOCK: return "block";
+    case HUSK_FT_FIFO: return "fifo";
+    case HUSK_FT_SOCKET: return "socket";
+    default: return "unknown";
+    }
+}
+
+husk_ftype husk_ftype_from_mode(uint32_t mode)
+{
+    switch (mode & S_IFMT) {
+    case S_IFREG: return HUSK_FT_FILE;
+    case S_IFDIR: return HUSK_FT_DIR;
+    case S_IFLNK: return HUSK_FT_SYMLINK;
+    case S_IFCHR: return HUSK_FT_CHAR;
+    case S_IFBLK: return HUSK_FT_BLOCK;
+    case S_IFIFO: return HUSK_FT_FIFO;
+    case S_IFSOCK: return HUSK_FT_SOCKET;
+    default: return HUSK_FT_UNKNOWN;
+    }
+}
+
+void husk_time_format(const husk_timespec *t, char *buf, size_t bufsize)
+{
+    if (!bufsize)
+        return;
+    buf[0] = '\0';
+    if (!t || !t->present)
+        return;
+    time_t s = (time_t)t->sec;
+    struct tm tm;
+    if (!gmtime_r(&s, &tm))
+        return;
+    char base[32];
+    if (strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm) == 0)
+        return;
+    snprintf(buf, bufsize, "%s.%09uZ", base, (unsigned)(t->nsec % 1000000000u));
+}

@@ -1,0 +1,95 @@
+/* Terminal escaping (include/husk/escape.h). */
+#include "husk/escape.h"
+
+#include <stdint.h>
+#include <string.h>
+
+/* Length of a valid UTF-8 sequence at s (1..4) and its code point, or 0 when invalid. */
+static size_t utf8_seq(const unsigned char *s, size_t len, uint32_t *cp)
+{
+    unsigned char c = s[0];
+    size_t n;
+    uint32_t v;
+    if (c < 0x80) {
+        *cp = c;
+        return 1;
+    } else if ((c & 0xE0) == 0xC0) {
+        n = 2;
+        v = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+        n = 3;
+        v = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+        n = 4;
+        v = c & 0x07;
+    } else {
+        return 0;
+    }
+    if (n > len)
+        return 0;
+    for (size_t i = 1; i < n; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        v = v << 6 | (s[i] & 0x3F);
+    }
+    static const uint32_t min[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (v < min[n] || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
+        return 0; /* overlong, out of range or a surrogate */
+    *cp = v;
+    return n;
+}
+
+static int unsafe_cp(uint32_t cp)
+{
+    return (cp >= 0x80 && cp <= 0x9F) || (cp >= 0x202A && cp <= 0x202E) ||
+           (cp >= 0x2066 && cp <= 0x2069) || cp == 0x200E || cp == 0x200F || cp == 0x061C;
+}
+
+int husk_escape_term(husk_strbuf *out, const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+    while (i < len) {
+        uint32_t cp = 0;
+        size_t n = utf8_seq(p + i, len - i, &cp);
+        int r;
+        if (n == 0)
+            r = husk_sb_addf(out, "\\x%02x", p[i]), n = 1;
+        else if (cp == '\\')
+            r = husk_sb_adds(out, "\\\\");
+        else if (cp < 0x20 || cp == 0x7F)
+            r = husk_sb_addf(out, "\\x%02x", (unsigned)cp);
+        else if (unsafe_cp(cp))
+            r = husk_sb_addf(out, "\\u{%04x}", (unsigned)cp);
+        else
+            r = husk_sb_add(out, p + i, n);
+        if (r < 0)
+            return -1;
+        i += n;
+    }
+    return 0;
+}
+
+const char *husk_esc(const char *s)
+{
+    static char ring[8][1024];
+    static unsigned next;
+    char *dst = ring[next++ % 8];
+    husk_strbuf sb = HUSK_STRBUF_INIT;
+    if (!s)
+        s = "";
+    if (husk_escape_term(&sb, s, strlen(s)) < 0) {
+        husk_sb_release(&sb);
+        return "(out of memory)";
+    }
+    const char *t = husk_sb_str(&sb);
+    size_t tl = strlen(t);
+    if (tl < 1024) {
+        memcpy(dst, t, tl + 1);
+    } else {
+        memcpy(dst, t, 1020);
+        memcpy(dst + 1020, "...", 4);
+    }
+    husk_sb_release(&sb);
+    return dst;
+}
