@@ -5,9 +5,13 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 BUILD ?= build
 
-# libbfio must come before libvslvm and libtsk: libvslvm.so carries its own copy of the
-# libbfio symbols, and this order binds every caller to the system libbfio (recovery.md 4.1).
-PKGS := libbfio libvslvm libfsxfs tsk libewf sqlite3 libmagic jansson zlib libcrypto
+# libewf must come first. libewf.so.2 and libvslvm.so.1 each carry (and export) their own copy
+# of libbfio; libfsxfs uses the system libbfio.so.1. Mixing copies in one process breaks: with
+# the system libbfio first, libewf_handle_open() frees memory twice on every E01 (seen under
+# valgrind). Linking libewf first puts its copy first in the global symbol scope, so libewf,
+# libvslvm, libfsxfs and husk all call one and the same libbfio (libewf's exports every libbfio
+# symbol libfsxfs and husk import; checked with nm -D).
+PKGS := libewf tsk libbfio libvslvm libfsxfs sqlite3 libmagic jansson zlib libcrypto
 
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 CC ?= cc

@@ -31,7 +31,8 @@ static void usage(FILE *f)
                "  husk --version   print the version\n"
                "\n"
                "Exit codes: 0 ok, 1 failed, 2 usage, 3 evidence unreadable,\n"
-               "            4 case database error, 5 finished with damaged parts recorded.\n");
+               "            4 case database error, 5 finished with damaged parts recorded,\n"
+               "            6 EWF hashes do not match (--verify).\n");
 }
 
 int main(int argc, char **argv)

@@ -45,12 +45,18 @@ static int record_evidence(husk_casedb *db, const char *path, const husk_node *n
 
 /* --verify: one read of the media; for EWF the stored hashes must all match. */
 static int verify_media(husk_casedb *db, husk_node *n, const husk_analyse_opts *o,
-                        husk_analyse_result *res, husk_err *err)
+                        husk_diag *diag, husk_analyse_result *res, husk_err *err)
 {
     const husk_image *im = n->image;
-    int r = husk_image_hash(n->image, &res->hashes, o->progress, o->progress_ctx, err);
-    if (r < 0)
-        return r;
+    husk_err e = {0};
+    int r = husk_image_hash(n->image, &res->hashes, o->progress, o->progress_ctx, &e);
+    if (r < 0) {
+        /* an unreadable stretch of media is damage to record, not a reason to stop */
+        husk_diag_report(diag, "verify", "evidence", -1, "cannot hash the media: %s", e.msg);
+        res->ewf_verified = 0;
+        return husk_casedb_set_info(db, "ewf_verified",
+                                    strcmp(n->image->format, "ewf") == 0 ? "no" : NULL, err);
+    }
     if ((r = husk_casedb_set_info(db, "evidence_md5", res->hashes.md5, err)) < 0 ||
         (r = husk_casedb_set_info(db, "evidence_sha1", res->hashes.sha1, err)) < 0 ||
         (r = husk_casedb_set_info(db, "evidence_sha256", res->hashes.sha256, err)) < 0)
@@ -67,6 +73,12 @@ static int verify_media(husk_casedb *db, husk_node *n, const husk_analyse_opts *
         ok &= strcmp(im->ewf_sha1, res->hashes.sha1) == 0;
     }
     res->ewf_verified = have ? ok : -1;
+    if (have && !ok)
+        husk_diag_report(diag, "verify", "evidence", -1,
+                         "media hashes (MD5 %s, SHA-1 %s) differ from those stored in the EWF "
+                         "(MD5 %s, SHA-1 %s)",
+                         res->hashes.md5, res->hashes.sha1, im->ewf_md5[0] ? im->ewf_md5 : "-",
+                         im->ewf_sha1[0] ? im->ewf_sha1 : "-");
     return husk_casedb_set_info(db, "ewf_verified", have ? (ok ? "yes" : "no") : "not-checked",
                                 err);
 }
@@ -130,7 +142,7 @@ int husk_analyse(const char *path, const husk_analyse_opts *o, husk_casedb *db,
     if (r == 0 && strcmp(n->image->format, "ewf") == 0)
         r = husk_casedb_set_info(db, "ewf_verified", "not-checked", err);
     if (r == 0 && o->verify)
-        r = verify_media(db, n, o, res, err);
+        r = verify_media(db, n, o, diag, res, err);
     if (r == 0)
         r = record_layout(db, n, err);
     if (r == 0)

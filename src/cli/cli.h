@@ -17,6 +17,7 @@ enum {
     HUSK_EXIT_CASEDB = 4,    /* the case database cannot be created, written or read */
     HUSK_EXIT_PARTIAL = 5,   /* finished, but parts of the evidence were damaged or unreadable:
                                 see the errors table */
+    HUSK_EXIT_MISMATCH = 6,  /* --verify: the media's hashes differ from those stored in the EWF */
 };
 
 typedef struct cli_cmd {

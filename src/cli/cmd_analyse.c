@@ -36,7 +36,8 @@ static void analyse_usage(FILE *f)
             "  husk analyse node.E01 -o node.db && husk info node.db\n"
             "\n"
             "Exit codes: 0 ok, 1 failed, 2 usage, 3 evidence unreadable, 4 case database\n"
-            "error, 5 finished but damaged parts were recorded (husk info CASE.db lists them).\n");
+            "error, 5 finished but damaged parts were recorded (husk info CASE.db lists them),\n"
+            "6 --verify found the media's hashes differ from those stored in the EWF.\n");
 }
 
 typedef struct diag_sink {
@@ -147,10 +148,10 @@ int cmd_analyse(int argc, char **argv)
         cli_error("%s", err.msg);
         rc = HUSK_EXIT_CASEDB;
     } else {
-        if (res.ewf_verified == 0)
-            cli_warn("the media's hashes do NOT match the hashes stored in the EWF");
         if (diag.count)
             rc = HUSK_EXIT_PARTIAL;
+        if (res.ewf_verified == 0)
+            rc = HUSK_EXIT_MISMATCH;
         if (!cli_quiet) {
             fprintf(stderr, "husk: case database written: %s", husk_esc(out));
             if (diag.count)

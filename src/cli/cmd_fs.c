@@ -221,7 +221,7 @@ static void print_stat(husk_fs *fs, const char *path, const husk_stat *st, int j
     printf("type:     %s%s%s\n", husk_ftype_name(st->type), wh ? " (overlay whiteout)" : "",
            opq ? " (overlay opaque directory)" : "");
     printf("mode:     %06o\n", st->mode);
-    printf("uid/gid:  %u/%u\n", st->uid, st->gid);
+    printf("uid:      %u\ngid:      %u\n", st->uid, st->gid);
     printf("size:     %llu\n", (unsigned long long)st->size);
     printf("links:    %u\n", st->nlink);
     if (st->type == HUSK_FT_CHAR || st->type == HUSK_FT_BLOCK)

@@ -123,10 +123,11 @@ static void print_text(husk_casedb *cdb)
            "DESCRIPTION");
     if (sqlite3_prepare_v2(db, SQL_VOLS, -1, &st, NULL) == SQLITE_OK) {
         while (sqlite3_step(st) == SQLITE_ROW)
-            printf("  %-3s %-10s %14s %14s  %s%s%s\n", col(st, 0), husk_esc(col(st, 1)),
+            printf("  %-3s %-10s %14s %14s  %s%s%s%s\n", col(st, 0), husk_esc(col(st, 1)),
                    col(st, 2), col(st, 3), husk_esc(col(st, 4)),
                    sqlite3_column_type(st, 5) != SQLITE_NULL ? " (in volume " : "",
-                   sqlite3_column_type(st, 5) != SQLITE_NULL ? col(st, 5) : "");
+                   sqlite3_column_type(st, 5) != SQLITE_NULL ? col(st, 5) : "",
+                   sqlite3_column_type(st, 5) != SQLITE_NULL ? ")" : "");
         sqlite3_finalize(st);
     }
     printf("\nFile systems\n  %-3s %-4s %14s %-6s %-6s %-36s %s\n", "ID", "VOL", "OFFSET",

@@ -116,7 +116,14 @@ int husk_volumes_scan(husk_image *im, int64_t sector_offset, husk_volumes *out, 
         snprintf(v.kind, sizeof v.kind, "%s", kind);
         char d[200];
         clean_desc(d, sizeof d, p->desc);
-        snprintf(v.description, sizeof v.description, "partition %u: %s", (unsigned)p->addr, d);
+        /* slot numbers count from 1 like the node's /dev/sdaN for primary and GPT entries */
+        if (p->table_num <= 0)
+            snprintf(v.description, sizeof v.description, "partition %d%s%s", p->slot_num + 1,
+                     d[0] ? ": " : "", d);
+        else
+            snprintf(v.description, sizeof v.description,
+                     "logical partition (table %d, slot %d)%s%s", p->table_num, p->slot_num + 1,
+                     d[0] ? ": " : "", d);
         int idx = husk_volumes_add(out, &v);
         if (idx < 0) {
             tsk_vs_close(vs);

@@ -87,8 +87,11 @@ const char *husk_esc(const char *s)
     if (tl < 1024) {
         memcpy(dst, t, tl + 1);
     } else {
-        memcpy(dst, t, 1020);
-        memcpy(dst + 1020, "...", 4);
+        size_t cut = 1020;
+        while (cut > 0 && ((unsigned char)t[cut] & 0xC0) == 0x80)
+            cut--; /* never split a UTF-8 sequence */
+        memcpy(dst, t, cut);
+        memcpy(dst + cut, "...", 4);
     }
     husk_sb_release(&sb);
     return dst;
