@@ -27,7 +27,7 @@ LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all test unit integration demo install clean asan help deps
+.PHONY: all test check unit integration demo install clean asan help deps
 
 all: $(BUILD)/husk husk
 
@@ -53,6 +53,10 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libhusk.a
 # images under testdata/; prints one summary line "tests: N passed, N failed".
 test: $(BUILD)/husk $(UNIT_BIN)
 	@HUSK=$(abspath $(BUILD)/husk) BUILD=$(abspath $(BUILD)) tests/run.sh
+
+# The README's test command and CI's: the suite, then the same suite under the sanitizers.
+check: test
+	$(MAKE) asan
 
 unit: $(UNIT_BIN)
 	@HUSK=$(abspath $(BUILD)/husk) BUILD=$(abspath $(BUILD)) tests/run.sh --unit-only

@@ -105,6 +105,36 @@ out:
         libewf_handle_free(&h, NULL);
 }
 
+/*
+ * Recognises the container format by its signature. Doing this here rather than through
+ * TSK_IMG_TYPE_DETECT keeps detection predictable and avoids libtsk 4.11's probing of VHD and
+ * VMDK, which leaks memory on every non-matching image.
+ */
+static TSK_IMG_TYPE_ENUM detect_type(const char *path)
+{
+    unsigned char head[512], foot[512];
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return TSK_IMG_TYPE_DETECT;
+    ssize_t n = pread(fd, head, sizeof head, 0);
+    struct stat st;
+    ssize_t fn = -1;
+    if (fstat(fd, &st) == 0 && st.st_size >= 512)
+        fn = pread(fd, foot, sizeof foot, st.st_size - 512);
+    close(fd);
+    if (n >= 8 && (memcmp(head, "EVF\x09\x0d\x0a\xff\x00", 8) == 0 ||
+                   memcmp(head, "LVF\x09\x0d\x0a\xff\x00", 8) == 0))
+        return TSK_IMG_TYPE_EWF_EWF;
+    if (n >= 4 && memcmp(head, "KDMV", 4) == 0)
+        return TSK_IMG_TYPE_VMDK_VMDK;
+    if (n >= 21 && memcmp(head, "# Disk DescriptorFile", 21) == 0)
+        return TSK_IMG_TYPE_VMDK_VMDK;
+    if ((n >= 8 && memcmp(head, "conectix", 8) == 0) ||
+        (fn == 512 && memcmp(foot, "conectix", 8) == 0))
+        return TSK_IMG_TYPE_VHD_VHD;
+    return TSK_IMG_TYPE_RAW; /* raw, or the first segment of a split raw image */
+}
+
 int husk_image_open(const char *path, const char *type, husk_image **out, husk_err *err)
 {
     *out = NULL;
@@ -112,6 +142,8 @@ int husk_image_open(const char *path, const char *type, husk_image **out, husk_e
     int r = type_from_name(type, &t, err);
     if (r < 0)
         return r;
+    if (t == TSK_IMG_TYPE_DETECT)
+        t = detect_type(path);
     struct stat sst;
     if (stat(path, &sst) != 0)
         return husk_err_set(err, HUSK_E_NOTFOUND,

@@ -58,6 +58,26 @@ static void clean_desc(char *dst, size_t n, const char *src)
     dst[j] = '\0';
 }
 
+/*
+ * GPT first, then DOS, then libtsk's detection for the rarer tables. Asking for GPT and DOS
+ * by name keeps the choice explicit (a GPT disk also carries a protective DOS table) and
+ * avoids libtsk 4.11's detection path, which leaks the DOS table it probes on GPT disks.
+ */
+static TSK_VS_INFO *open_volume_system(TSK_IMG_INFO *img)
+{
+    static const TSK_VS_TYPE_ENUM order[] = {TSK_VS_TYPE_GPT, TSK_VS_TYPE_DOS};
+    for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
+        TSK_VS_INFO *vs = tsk_vs_open(img, 0, order[i]);
+        if (vs)
+            return vs;
+        tsk_error_reset();
+    }
+    TSK_VS_INFO *vs = tsk_vs_open(img, 0, TSK_VS_TYPE_DETECT);
+    if (!vs)
+        tsk_error_reset();
+    return vs;
+}
+
 int husk_volumes_scan(husk_image *im, int64_t sector_offset, husk_volumes *out, husk_diag *diag,
                       husk_err *err)
 {
@@ -81,7 +101,7 @@ int husk_volumes_scan(husk_image *im, int64_t sector_offset, husk_volumes *out, 
         add_lvm_if_present(out, idx, img, diag);
         return 0;
     }
-    TSK_VS_INFO *vs = tsk_vs_open(img, 0, TSK_VS_TYPE_DETECT);
+    TSK_VS_INFO *vs = open_volume_system(img);
     if (!vs) {
         tsk_error_reset();
         husk_volume v = {.kind = "whole-disk", .offset = 0, .length = size, .parent = -1,
