@@ -52,4 +52,93 @@ int husk_casedb_finish(husk_casedb *db, husk_err *err);
 /* Current UTC time in the case database's format (RFC 3339, nine fraction digits). */
 void husk_now_rfc3339(char *buf, size_t n);
 
+
+/*
+ * Row writers for the analysis tables. Strings may be NULL (stored as NULL). Every call binds
+ * its values to a prepared statement kept for the life of db. Callers group writes in
+ * husk_casedb_begin()/commit() transactions.
+ */
+typedef struct husk_row_image {
+    const char *id, *repo_tags, *created, *os, *architecture, *config_json, *recovered_from;
+} husk_row_image;
+
+typedef struct husk_row_history {
+    const char *image_id;
+    int64_t idx;
+    const char *created, *created_by;
+    int empty_layer;
+    const char *comment;
+} husk_row_history;
+
+typedef struct husk_row_layer {
+    const char *chain_id, *diff_id, *parent_chain_id, *cache_id;
+    int64_t size; /* -1 = unknown */
+    const char *integrity;
+} husk_row_layer;
+
+/* Integer fields use INT64_MIN for "unknown" (stored as NULL). */
+#define HUSK_NULL_INT INT64_MIN
+
+typedef struct husk_row_container {
+    const char *id, *name, *image_id, *image_ref, *created, *started_at, *finished_at, *state;
+    int64_t exit_code, pid, restart_count;
+    const char *driver, *rw_layer, *path, *args, *entrypoint, *cmd, *env, *user, *working_dir,
+        *labels, *log_driver;
+    int64_t privileged;
+    const char *pid_mode, *ipc_mode, *network_mode, *userns_mode, *cgroupns_mode, *uts_mode,
+        *cap_add, *cap_drop, *security_opt, *devices, *masked_paths;
+    int64_t readonly_rootfs;
+    const char *binds, *config_json, *hostconfig_json, *recovered_from;
+    double confidence;
+    int64_t data_root_id;
+} husk_row_container;
+
+typedef struct husk_row_mount {
+    const char *container_id, *type, *source, *destination;
+    int64_t rw;
+    const char *propagation, *volume_name;
+} husk_row_mount;
+
+typedef struct husk_row_file {
+    const char *container_id, *layer, *scope, *path, *change, *type;
+    int64_t mode, uid, gid, size;
+    const char *mtime, *atime, *ctime, *crtime;
+    int64_t inode;
+    const char *sha256, *magic, *link_target, *recovered_from;
+    double confidence;
+    int64_t filesystem_id;
+    const char *host_path;
+} husk_row_file;
+
+typedef struct husk_row_log {
+    const char *container_id, *source, *file;
+    int64_t seq;
+    const char *time, *stream;
+    const char *message; /* message_len bytes; stored as TEXT when valid UTF-8 without NUL,
+                            otherwise as a BLOB of the exact bytes */
+    size_t message_len;
+    int partial;
+    const char *recovered_from;
+} husk_row_log;
+
+typedef struct husk_row_finding {
+    const char *container_id, *severity, *rule, *title, *evidence, *path;
+} husk_row_finding;
+
+typedef struct husk_row_timeline {
+    const char *time, *source, *kind, *container_id, *path, *description;
+} husk_row_timeline;
+
+int husk_casedb_add_image(husk_casedb *db, const husk_row_image *r, husk_err *err);
+int husk_casedb_add_history(husk_casedb *db, const husk_row_history *r, husk_err *err);
+int husk_casedb_add_layer(husk_casedb *db, const husk_row_layer *r, husk_err *err);
+int husk_casedb_add_container(husk_casedb *db, const husk_row_container *r, husk_err *err);
+int husk_casedb_add_mount(husk_casedb *db, const husk_row_mount *r, husk_err *err);
+int husk_casedb_add_file(husk_casedb *db, const husk_row_file *r, int64_t *id, husk_err *err);
+int husk_casedb_add_diff(husk_casedb *db, const char *container_id, const char *change,
+                         const char *path, husk_err *err);
+int husk_casedb_add_log(husk_casedb *db, const husk_row_log *r, husk_err *err);
+int husk_casedb_add_finding(husk_casedb *db, const husk_row_finding *r, husk_err *err);
+int husk_casedb_add_timeline(husk_casedb *db, const husk_row_timeline *r, husk_err *err);
+
 #endif

@@ -258,9 +258,13 @@ truth_dirs() {
 capture_container() { # name
     local n=$1
     docker inspect "$n" >"$T/inspect/$n.json"
-    if [ "$(docker inspect -f '{{.State.StartedAt}}' "$n")" != "0001-01-01T00:00:00Z" ]; then
-        docker diff "$n" >"$T/diff/$n.txt"
+    if [ "$(docker inspect -f '{{.State.StartedAt}}' "$n")" = "0001-01-01T00:00:00Z" ]; then
+        # never started: no diff, no logs. Do not call `docker logs` here: with 20.10 it opens
+        # the json-file logger for reading and so creates an empty <id>-json.log on the node
+        : >"$T/logs/$n.txt"; : >"$T/logs/$n.stdout.txt"; : >"$T/logs/$n.stderr.txt"
+        return 0
     fi
+    docker diff "$n" >"$T/diff/$n.txt"
     docker logs --timestamps "$n" >"$T/logs/$n.txt" 2>&1
     docker logs --timestamps "$n" >"$T/logs/$n.stdout.txt" 2>/dev/null
     docker logs --timestamps "$n" 2>"$T/logs/$n.stderr.txt" >/dev/null

@@ -387,5 +387,7 @@ strings_check "$W/snap.raw" 'HUSK-GONE1 record 00001' 'HUSK-GONE1 record 02000' 
     'gone1: exfil staging started' 'gone2: miner starting' 'gone3: one-shot task started' \
     "$GONE1_ID" "$GONE2_ID" "$GONE3_ID"
 sanity_tsk "$W/snap.raw" "$PART_START" ext4
+FRESH_ID=$(awk -F'\t' '$1 == "fresh" {print $2}' "$T/containers.tsv")
+grep -q "containers/$FRESH_ID/$FRESH_ID-json.log" "$W/fls.txt" && : >"$W/fresh-log-exists"
 . "$HERE/readme-a.sh"
 log "node-a done: $(du -sh "$OUT" | cut -f1)"

@@ -307,9 +307,8 @@ lvmcfg_for "$SPV"
     lvs --config "$LVMCFG" --units b -o lv_name,vg_name,lv_size,seg_start_pe,seg_pe_ranges,lv_uuid,segtype 2>/dev/null | sed "s#$SPV#<partition 1>#"
 } >>"$T/layout.txt"
 lvs --config "$LVMCFG" --noheadings -o lv_name nodevg 2>/dev/null | grep -qw root || die "lvs does not see LV root on the snapshot"
-lvm_q vgcfgbackup -f "$T/lvm-vgcfgbackup.txt" nodevg
-sed -i "s#$SPV#<partition 1>#g" "$T/lvm-vgcfgbackup.txt" 2>/dev/null || true
-chmod 0644 "$T/lvm-vgcfgbackup.txt"
+lvm_q vgcfgbackup -f "$W/vgcfgbackup.txt" nodevg
+sed "s#$SPV#<partition 1>#g; s#$W/##g" "$W/vgcfgbackup.txt" >"$T/lvm-vgcfgbackup.txt"
 loop_detach "$SPV"
 
 loop_attach "$W/snap.raw" "$LV_OFF" "$LV_LEN" ro; SLV=$LOOPDEV

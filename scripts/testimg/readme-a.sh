@@ -15,6 +15,19 @@ timeline() {
             "$T/inspect/$n.json"
     done | sort -t$'\t' -k2,2 | awk -F'\t' '{printf "| `%s` | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5}'
 }
+# block ranges of removed containers' files that a later removed container's files took over
+reuse_report() {
+    local n
+    for n in gone1 gone2 gone3; do
+        awk -v n="$n" '/^File size of / {f = $4; sub(/^.*\/diff/, "", f); sub(/^\/var\/lib\/docker\/containers\/[0-9a-f]*\//, "containers\/<id>\/", f)}
+            /^ *[0-9]+: +[0-9]+\.\. +[0-9]+: +[0-9]+\.\. +[0-9]+:/ {
+                split($0, a, ":"); split(a[3], p, "\\.\\."); printf "%s\t%s\t%d\t%d\n", n, f, p[1], p[2] }' \
+            "$T/removed/$n/filefrag.txt"
+    done | awk -F'\t' '{ c[NR] = $1; f[NR] = $2; s[NR] = $3; e[NR] = $4 }
+        END { for (i = 1; i <= NR; i++) for (j = 1; j <= NR; j++)
+            if (c[i] < c[j] && s[i] <= e[j] && s[j] <= e[i])
+                printf "* %s \`%s\` (blocks %d-%d) overlaps %s \`%s\` (blocks %d-%d)\n", c[i], f[i], s[i], e[i], c[j], f[j], s[j], e[j] }'
+}
 seg_list() { (cd "$OUT" && ls disk.E0* | paste -sd' '); }
 fsz() { stat -c %s "$OUT/$1"; }
 
@@ -89,6 +102,9 @@ by Docker's own CLI. Regenerating gives a new image (new IDs, times, UUIDs), not
    \`cp --sparse=always\` of the whole disk; \`fsfreeze -u\`. So the image is a consistent cloud-style
    snapshot of a live node: running containers have \`State.Running: true\` in config.v2.json, their
    overlay \`merged/\` directories exist (empty on disk), and the journal is clean (\`e2fsck -fn\` is clean).
+   The truth capture itself ran on the live node before the freeze, so its small footprint is in the
+   image: read access times (relatime) of the files that \`docker logs\` and \`sha256sum\` read, and
+   \`docker diff\` of a stopped container mounts its layers for a moment (a \`merged/\` dir created and removed).
 8. dockerd stopped, file system unmounted; xz, hashes, \`ewfacquire\`, \`ewfverify\`, TSK checks.
 
 ## Containers
@@ -117,12 +133,15 @@ the image layer with the whiteout, the volume): \`truth/paths.tsv\`.
   Logs rotated several times: on the image are \`<id>-json.log\`, \`.1.gz\`, \`.2.gz\`, \`.3.gz\`. The oldest
   entries are gone (rotated out and deleted): \`docker logs web\` starts at \`$WEB_FIRST_ID\`.
 * **batch** (exited, code **3**, \`husk/base:1.0\`): writes \`/work/out/report.csv\` (300 rows) and
-  \`/root/.batch-token\`; prints 2 stdout lines, a 40,033-character line (3 partial chunks) and 2 stderr lines.
+  \`/root/.batch-token\`; prints 2 stdout lines, a 40,035-character line (3 partial chunks) and 2 stderr lines.
   Default json-file options from daemon.json (no rotation happened).
 * **fresh** (created, never started, \`husk/web:2.3\`, \`-e MODE=standby\`): \`docker create\` only; it has an
-  RW layer and an init layer but no log file and no \`docker diff\`.
+  RW layer and an init layer but no log file$(fid=$(awk -F'\t' '$1 == "fresh" {print $2}' "$T/containers.tsv"); [ -e "$W/fresh-log-exists" ] && echo " (BUT one exists on this image)"). \`docker logs\` and \`docker diff\` were **not** run for
+  fresh and priv: Docker 20.10 creates an empty \`<id>-json.log\` when \`docker logs\` is run on a container
+  that has none (seen while making this image); their \`logs/\` files are empty placeholders.
 * **priv** (\`--privileged\`, \`husk/base:1.0\`): created, but the start failed on this machine (its bounding
-  set lacks a capability): \`State.Status=created\`, \`ExitCode=128\`,
+  set lacks a capability): \`State.Status=created\`, \`ExitCode=$(jq -r '.[0].State.ExitCode' "$T/inspect/priv.json")\`,
+  log file on the image: $(pid=$(awk -F'\t' '$1 == "priv" {print $2}' "$T/containers.tsv"); grep -q "containers/$pid/$pid-json.log" "$W/fls.txt" && echo "yes (created by the start attempt)" || echo "none"),
   \`State.Error="$(jq -r '.[0].State.Error' "$T/inspect/priv.json")"\`.
   \`HostConfig.Privileged=true\`. Realistic evidence of an attempted privileged container.
 * **vol** (exited 0, \`husk/base:1.0\`): named volume \`data\` (\`docker volume create --label purpose=app-data\`,
@@ -130,7 +149,7 @@ the image layer with the whiteout, the volume): \`truth/paths.tsv\`.
   \`config.ini\`, \`records.log\`, \`secret.env\` into the volume (\`/var/lib/docker/volumes/data/_data\`);
   its attempt to write \`/share\` fails (stderr line).
 * **gone1** (exited 0, then **\`docker rm gone1\`**): wrote \`/root/loot/gone1-data.txt\` (2000 lines,
-  \`HUSK-GONE1 record NNNNN ...\`, 120,000 bytes) and \`/etc/gone1-marker\`.
+  \`HUSK-GONE1 record NNNNN ...\`, 122,000 bytes) and \`/etc/gone1-marker\`.
 * **gone2** (running, then **\`docker rm -f gone2\`**, \`--cpu-shares 128\`): wrote \`/tmp/.miner.conf\`
   (\`HUSK-GONE2-WALLET-8c1d\`) and \`/tmp/.miner.log\` (5000 lines \`HUSK-GONE2 share NNNNN ...\`), then slept.
 * **gone3** (\`docker run --rm\`): wrote \`/gone3-marker.txt\` and \`/var/log/task/gone3.log\`
@@ -156,7 +175,10 @@ blocks from the partition start) of those files just before removal, and \`truth
 says which of their distinctive strings are still anywhere on the raw disk (in this build:
 $(awk -F'\t' 'NR > 1 {printf "%s%s = %s", (NR > 2 ? "; " : ""), $1, $2}' "$T/removed-strings.tsv" | sed 's/[0-9a-f]\{64\}/<id>/g')).
 Blocks freed by one removal may be reused by later writes (a 0 above means the data was overwritten
-or never reached its blocks), which is part of what the image is meant to show.
+or never reached its blocks), which is part of what the image is meant to show. In this build, by
+the recorded extents:
+
+$(reuse_report)
 A \`sync\` was run before each removal so that their data had reached the disk, as it would have
 on a node where the container lived for more than the 30 s writeback delay; without it, ext4's
 delayed allocation often never writes a short-lived file at all. For gone2 (\`rm -f\`), the saved

@@ -11,12 +11,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "casedb_int.h"
 #include "schema_sql.h" /* generated from src/casedb/schema.sql: const char husk_schema_sql[] */
 
-struct husk_casedb {
-    sqlite3 *db;
-    int in_tx;
-};
 
 static int db_fail(husk_casedb *db, husk_err *err, const char *what)
 {
@@ -139,6 +136,8 @@ void husk_casedb_close(husk_casedb *db)
 {
     if (!db)
         return;
+    for (int i = 0; i < STMT_COUNT; i++)
+        sqlite3_finalize(db->stmts[i]);
     if (db->in_tx)
         sqlite3_exec(db->db, "ROLLBACK", NULL, NULL, NULL);
     sqlite3_close(db->db);
