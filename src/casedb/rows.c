@@ -141,7 +141,7 @@ int husk_casedb_add_container(husk_casedb *db, const husk_row_container *r, husk
         "security_opt, devices, masked_paths, readonly_rootfs, binds, config_json, "
         "hostconfig_json, recovered_from, confidence, data_root_id) VALUES(?,?,?,?,?,?,?,?,?,?,"
         "?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        err, "ttttttttiiittttttttttitttttttttttitttttdi", r->id, r->name, r->image_id,
+        err, "ttttttttiiitttttttttttitttttttttttittttdi", r->id, r->name, r->image_id,
         r->image_ref, r->created, r->started_at, r->finished_at, r->state, r->exit_code, r->pid,
         r->restart_count, r->driver, r->rw_layer, r->path, r->args, r->entrypoint, r->cmd, r->env,
         r->user, r->working_dir, r->labels, r->log_driver, r->privileged, r->pid_mode,
