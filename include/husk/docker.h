@@ -1,0 +1,96 @@
+/*
+ * Docker's view of a node, rebuilt from a Docker data root (graph-driver layout, overlay2):
+ * images and layers, containers with their config and host config, and the per-container
+ * readers (logs, diff) that write into the case database.
+ *
+ * Parsers take bytes plus provenance (husk_prov), so live files and recovered bytes go through
+ * the same code and land in the same tables, differing only in recovered_from/confidence.
+ */
+#ifndef HUSK_DOCKER_H
+#define HUSK_DOCKER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "husk/casedb.h"
+#include "husk/diag.h"
+#include "husk/vfs.h"
+
+/* Where a fact came from and how sure husk is of it (docs/case-db.md conventions). */
+typedef struct husk_prov {
+    const char *recovered_from; /* "live", "journal", "inode", "dirent", "carved" */
+    double confidence;          /* 1.0 for live files */
+} husk_prov;
+
+extern const husk_prov HUSK_PROV_LIVE;
+
+typedef struct husk_docker_opts {
+    int hash_images; /* --hash-images: add files rows for image layers' files too */
+} husk_docker_opts;
+
+/* A Docker data root on an opened file system. */
+typedef struct husk_docker_root {
+    husk_fs *fs;
+    char path[512];     /* the data root's path on fs ("/var/lib/docker", or "/") */
+    char driver[32];    /* graph driver ("overlay2") */
+    int64_t db_id;      /* data_roots.id */
+    int64_t fs_db_id;   /* filesystems.id */
+    const husk_docker_opts *opts;
+} husk_docker_root;
+
+/* Joins the data root's path and a relative path ("containers/<id>/config.v2.json") into out. */
+int husk_docker_path(const husk_docker_root *r, const char *rel, char *out, size_t n);
+
+typedef struct husk_container {
+    char id[65];          /* 64 lowercase hex */
+    char name[256];       /* without the leading '/' */
+    json_t *config;       /* config.v2.json, parsed (owned); NULL when missing or damaged */
+    json_t *hostconfig;   /* hostconfig.json, parsed (owned); NULL when missing or damaged */
+    char *config_raw;     /* the bytes as found (owned, NUL-terminated), NULL if absent */
+    char *hostconfig_raw;
+    char state[16];       /* created, running, paused, restarting, exited, dead, removed */
+    char driver[32];      /* config.v2.json Driver */
+    char mount_id[80];    /* layerdb/mounts/<id>/mount-id: the overlay2 RW layer directory */
+    char init_id[96];     /* layerdb/mounts/<id>/init-id */
+    char parent_chain[80];/* layerdb/mounts/<id>/parent: the image's top layer chain ID */
+    char log_driver[32];  /* hostconfig LogConfig.Type */
+    husk_prov prov;
+} husk_container;
+
+/* Parses config.v2.json and hostconfig.json bytes (either may be NULL) into c. id_hint is the
+ * directory name the files came from, used when the config is missing or damaged. Returns 0
+ * when at least the ID is known; damage to one file is reported in err but the rest is kept. */
+int husk_container_parse(const char *id_hint, const char *cfg, size_t cfglen, const char *hc,
+                         size_t hclen, const husk_prov *prov, husk_container *c, husk_err *err);
+void husk_container_free(husk_container *c);
+/* JSON helpers over a parsed config: NULL/defaults when absent or of the wrong type. */
+const char *husk_json_str(json_t *obj, const char *path); /* "State.StartedAt" */
+int64_t husk_json_int(json_t *obj, const char *path, int64_t dflt);
+json_t *husk_json_get(json_t *obj, const char *path);
+/* Go's zero time and "" become NULL; other RFC 3339 times become the case database's form
+ * (UTC, nine fraction digits) in out. Returns out or NULL. */
+const char *husk_rfc3339_norm(const char *in, char *out, size_t n);
+
+/* Phases, each in its own module. Each reports damage to diag and goes on; an error return
+ * means the case database could not be written. */
+int husk_docker_images(const husk_docker_root *r, husk_casedb *db, husk_diag *diag, husk_err *err);
+/* Reads every containers/<id>/ directory and calls each per-container phase below. */
+int husk_docker_containers(const husk_docker_root *r, husk_casedb *db, husk_diag *diag,
+                           husk_err *err);
+/* src/logs/docker_logs.c: json-file (rotated, gzip), local, container-cached.log. */
+int husk_docker_logs(const husk_docker_root *r, const husk_container *c, husk_casedb *db,
+                     husk_diag *diag, husk_err *err);
+/* src/analysis/diff.c: the container's upper directory against its lower chain. */
+int husk_docker_diff(const husk_docker_root *r, const husk_container *c, husk_casedb *db,
+                     husk_diag *diag, husk_err *err);
+/* src/runtime/volumes.c: named volumes (volumes/metadata.db, volumes/<name>/_data). */
+int husk_docker_volumes(const husk_docker_root *r, husk_casedb *db, husk_diag *diag,
+                        husk_err *err);
+
+/* Runs every phase on one data root. */
+int husk_docker_analyse(const husk_docker_root *r, husk_casedb *db, husk_diag *diag,
+                        husk_err *err);
+
+#endif
