@@ -10,6 +10,10 @@
 static const cli_cmd commands[] = {
     {"analyse", cmd_analyse, "analyse a node's disk image into a case database"},
     {"info", cmd_info, "show the evidence, volumes, file systems and data roots of a case"},
+    {"containers", cmd_containers, "list the containers of a case, like docker ps -a"},
+    {"inspect", cmd_inspect, "show containers like docker inspect"},
+    {"images", cmd_images, "list the images of a case, like docker images"},
+    {"history", cmd_history, "show an image's history, like docker history"},
     {"ls", cmd_ls, "list a directory of the evidence by path (through volumes and LVM)"},
     {"stat", cmd_stat, "show a file's metadata, times to the ns, xattrs, overlay markers"},
     {"cat", cmd_cat, "write a file of the evidence to standard output"},

@@ -10,6 +10,7 @@
 typedef struct husk_analyse_opts {
     husk_open_opts open;
     int verify;                 /* --verify: hash the media, compare with EWF's stored hashes */
+    int hash_images;            /* --hash-images: files rows for image layers too */
     const char *command_line;   /* as typed, for case_info */
     husk_progress_fn progress;  /* optional, for long reads */
     void *progress_ctx;

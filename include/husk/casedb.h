@@ -60,6 +60,10 @@ void husk_now_rfc3339(char *buf, size_t n);
  */
 typedef struct husk_row_image {
     const char *id, *repo_tags, *created, *os, *architecture, *config_json, *recovered_from;
+    const char *repo_digests, *parent, *last_updated;
+    int64_t size;      /* bytes of all its layers; HUSK_NULL_INT unknown */
+    int64_t digest_ok; /* 1 when sha256(config) equals the ID, 0 when not */
+    int64_t data_root_id;
 } husk_row_image;
 
 typedef struct husk_row_history {
@@ -68,12 +72,15 @@ typedef struct husk_row_history {
     const char *created, *created_by;
     int empty_layer;
     const char *comment;
+    int64_t size; /* the layer's own size for non-empty entries, else 0 */
+    const char *chain_id;
 } husk_row_history;
 
 typedef struct husk_row_layer {
     const char *chain_id, *diff_id, *parent_chain_id, *cache_id;
     int64_t size; /* -1 = unknown */
     const char *integrity;
+    int64_t data_root_id;
 } husk_row_layer;
 
 /* Integer fields use INT64_MIN for "unknown" (stored as NULL). */
@@ -140,5 +147,15 @@ int husk_casedb_add_diff(husk_casedb *db, const char *container_id, const char *
 int husk_casedb_add_log(husk_casedb *db, const husk_row_log *r, husk_err *err);
 int husk_casedb_add_finding(husk_casedb *db, const husk_row_finding *r, husk_err *err);
 int husk_casedb_add_timeline(husk_casedb *db, const husk_row_timeline *r, husk_err *err);
+
+/* A Docker volume. labels/options/opts_json are compact JSON; recovered_from is "live" or
+ * "bolt-free" (a record found on a free metadata.db page). */
+typedef struct husk_row_docker_volume {
+    const char *name, *driver, *labels, *options, *created, *mountpoint;
+    int64_t data_root_id;
+    const char *recovered_from, *opts_json;
+} husk_row_docker_volume;
+int husk_casedb_add_docker_volume(husk_casedb *db, const husk_row_docker_volume *r,
+                                  husk_err *err);
 
 #endif

@@ -42,6 +42,17 @@ typedef struct husk_docker_root {
 
 /* Joins the data root's path and a relative path ("containers/<id>/config.v2.json") into out. */
 int husk_docker_path(const husk_docker_root *r, const char *rel, char *out, size_t n);
+/* Reads a whole small file below the data root (at most max bytes) into a new NUL-terminated
+ * buffer. HUSK_E_NOTFOUND when absent. */
+int husk_docker_read(const husk_docker_root *r, const char *rel, size_t max, char **data,
+                     size_t *len, husk_err *err);
+/* Calls cb for every entry of the directory rel below the data root. */
+int husk_docker_list(const husk_docker_root *r, const char *rel, husk_dir_cb cb, void *ctx,
+                     husk_err *err);
+/* 1 when s is exactly 64 lowercase hex characters. */
+int husk_is_hex64(const char *s, size_t len);
+/* SHA-256 of a buffer as 64 lowercase hex characters. */
+void husk_sha256_hex(const void *data, size_t len, char out[65]);
 
 typedef struct husk_container {
     char id[65];          /* 64 lowercase hex */

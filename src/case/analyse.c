@@ -1,5 +1,6 @@
 /* The analysis pipeline (include/husk/analyse.h). */
 #include "husk/analyse.h"
+#include "husk/docker.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -83,7 +84,10 @@ static int verify_media(husk_casedb *db, husk_node *n, const husk_analyse_opts *
                                 err);
 }
 
-static int record_layout(husk_casedb *db, husk_node *n, husk_err *err)
+/* Writes volumes, file systems and data roots; root_ids[i][j] receives the data_roots.id of
+ * n->fss[i].roots.v[j] and fs_ids[i] the filesystems.id of n->fss[i]. */
+static int record_layout(husk_casedb *db, husk_node *n, int64_t *fs_ids, int64_t **root_ids,
+                         husk_err *err)
 {
     int64_t *vol_ids = calloc(n->vols.n + 1, sizeof *vol_ids);
     if (!vol_ids)
@@ -98,17 +102,40 @@ static int record_layout(husk_casedb *db, husk_node *n, husk_err *err)
     for (size_t i = 0; r == 0 && i < n->nfs; i++) {
         const husk_node_fs *nf = &n->fss[i];
         const husk_volume *v = &n->vols.v[nf->volume];
-        int64_t fs_id;
         r = husk_casedb_add_filesystem(db, vol_ids[nf->volume], v->offset, nf->fs->fstype,
                                        nf->fs->label, nf->fs->uuid, nf->fs->block_size,
-                                       nf->fs->size, nf->fs->root_inode, &fs_id, err);
+                                       nf->fs->size, nf->fs->root_inode, &fs_ids[i], err);
         for (size_t j = 0; r == 0 && j < nf->roots.n; j++) {
             const husk_data_root *d = &nf->roots.v[j];
-            r = husk_casedb_add_data_root(db, fs_id, d->path, d->runtime, d->driver, d->how,
-                                          NULL, err);
+            r = husk_casedb_add_data_root(db, fs_ids[i], d->path, d->runtime, d->driver, d->how,
+                                          &root_ids[i][j], err);
         }
     }
     free(vol_ids);
+    return r;
+}
+
+/* Runs the runtime readers over every data root found. */
+static int analyse_roots(husk_casedb *db, husk_node *n, const husk_analyse_opts *o,
+                         const int64_t *fs_ids, int64_t *const *root_ids, husk_diag *diag,
+                         husk_err *err)
+{
+    husk_docker_opts dopts = {.hash_images = o->hash_images};
+    int r = 0;
+    for (size_t i = 0; r == 0 && i < n->nfs; i++) {
+        for (size_t j = 0; r == 0 && j < n->fss[i].roots.n; j++) {
+            const husk_data_root *d = &n->fss[i].roots.v[j];
+            if (strcmp(d->runtime, "docker") != 0)
+                continue;
+            husk_docker_root dr = {.fs = n->fss[i].fs, .db_id = root_ids[i][j],
+                                   .fs_db_id = fs_ids[i], .opts = &dopts};
+            snprintf(dr.path, sizeof dr.path, "%s", d->path);
+            /* the graph driver is the first one with an image store ("overlay2") */
+            snprintf(dr.driver, sizeof dr.driver, "%.*s", (int)strcspn(d->driver, ","),
+                     d->driver);
+            r = husk_docker_analyse(&dr, db, diag, err);
+        }
+    }
     return r;
 }
 
@@ -143,10 +170,25 @@ int husk_analyse(const char *path, const husk_analyse_opts *o, husk_casedb *db,
         r = husk_casedb_set_info(db, "ewf_verified", "not-checked", err);
     if (r == 0 && o->verify)
         r = verify_media(db, n, o, diag, res, err);
+    int64_t *fs_ids = calloc(n->nfs + 1, sizeof *fs_ids);
+    int64_t **root_ids = calloc(n->nfs + 1, sizeof *root_ids);
+    for (size_t i = 0; root_ids && i < n->nfs; i++)
+        root_ids[i] = calloc(n->fss[i].roots.n + 1, sizeof **root_ids);
+    for (size_t i = 0; root_ids && i < n->nfs; i++)
+        if (!root_ids[i])
+            r = husk_err_set(err, HUSK_E_NOMEM, "out of memory");
+    if (!fs_ids || !root_ids)
+        r = husk_err_set(err, HUSK_E_NOMEM, "out of memory");
     if (r == 0)
-        r = record_layout(db, n, err);
+        r = record_layout(db, n, fs_ids, root_ids, err);
+    if (r == 0)
+        r = analyse_roots(db, n, o, fs_ids, root_ids, diag, err);
     if (r == 0)
         r = husk_casedb_commit(db, err);
+    for (size_t i = 0; root_ids && i < n->nfs; i++)
+        free(root_ids[i]);
+    free(root_ids);
+    free(fs_ids);
     husk_node_close(n);
     return r;
 }

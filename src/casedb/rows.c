@@ -107,27 +107,29 @@ int husk_casedb_add_image(husk_casedb *db, const husk_row_image *r, husk_err *er
 {
     return casedb_run(db, STMT_IMAGE,
                       "INSERT OR REPLACE INTO images(id, repo_tags, created, os, architecture, "
-                      "config_json, recovered_from) VALUES(?,?,?,?,?,?,?)",
-                      err, "ttttttt", r->id, r->repo_tags, r->created, r->os, r->architecture,
-                      r->config_json, r->recovered_from);
+                      "config_json, recovered_from, repo_digests, parent, last_updated, size, "
+                      "digest_ok, data_root_id) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                      err, "ttttttttttiii", r->id, r->repo_tags, r->created, r->os,
+                      r->architecture, r->config_json, r->recovered_from, r->repo_digests,
+                      r->parent, r->last_updated, r->size, r->digest_ok, r->data_root_id);
 }
 
 int husk_casedb_add_history(husk_casedb *db, const husk_row_history *r, husk_err *err)
 {
     return casedb_run(db, STMT_HISTORY,
                       "INSERT INTO image_history(image_id, idx, created, created_by, "
-                      "empty_layer, comment) VALUES(?,?,?,?,?,?)",
-                      err, "tittit", r->image_id, r->idx, r->created, r->created_by,
-                      (int64_t)r->empty_layer, r->comment);
+                      "empty_layer, comment, size, chain_id) VALUES(?,?,?,?,?,?,?,?)",
+                      err, "tittitit", r->image_id, r->idx, r->created, r->created_by,
+                      (int64_t)r->empty_layer, r->comment, r->size, r->chain_id);
 }
 
 int husk_casedb_add_layer(husk_casedb *db, const husk_row_layer *r, husk_err *err)
 {
     return casedb_run(db, STMT_LAYER,
                       "INSERT OR REPLACE INTO layers(chain_id, diff_id, parent_chain_id, "
-                      "cache_id, size, integrity) VALUES(?,?,?,?,?,?)",
-                      err, "ttttit", r->chain_id, r->diff_id, r->parent_chain_id, r->cache_id,
-                      r->size < 0 ? HUSK_NULL_INT : r->size, r->integrity);
+                      "cache_id, size, integrity, data_root_id) VALUES(?,?,?,?,?,?,?)",
+                      err, "ttttiti", r->chain_id, r->diff_id, r->parent_chain_id, r->cache_id,
+                      r->size < 0 ? HUSK_NULL_INT : r->size, r->integrity, r->data_root_id);
 }
 
 int husk_casedb_add_container(husk_casedb *db, const husk_row_container *r, husk_err *err)
@@ -209,4 +211,37 @@ int husk_casedb_add_timeline(husk_casedb *db, const husk_row_timeline *r, husk_e
                       "VALUES(?,?,?,?,?,?)",
                       err, "tttttt", r->time, r->source, r->kind, r->container_id, r->path,
                       r->description);
+}
+
+/* Few rows per case (one per volume), so the statement is prepared per call rather than kept
+ * among the cached ones. */
+int husk_casedb_add_docker_volume(husk_casedb *db, const husk_row_docker_volume *r,
+                                  husk_err *err)
+{
+    static const char sql[] =
+        "INSERT INTO docker_volumes(name, driver, labels, options, created, mountpoint, "
+        "data_root_id, recovered_from, opts_json) VALUES(?,?,?,?,?,?,?,?,?)";
+    const char *text[] = {r->name, r->driver, r->labels, r->options, r->created, r->mountpoint};
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(db->db, sql, -1, &st, NULL);
+    for (int i = 0; rc == SQLITE_OK && i < 6; i++)
+        rc = text[i] ? sqlite3_bind_text(st, i + 1, text[i], -1, SQLITE_TRANSIENT)
+                     : sqlite3_bind_null(st, i + 1);
+    if (rc == SQLITE_OK)
+        rc = r->data_root_id == HUSK_NULL_INT ? sqlite3_bind_null(st, 7)
+                                              : sqlite3_bind_int64(st, 7, r->data_root_id);
+    if (rc == SQLITE_OK)
+        rc = r->recovered_from ? sqlite3_bind_text(st, 8, r->recovered_from, -1, SQLITE_TRANSIENT)
+                               : sqlite3_bind_null(st, 8);
+    if (rc == SQLITE_OK)
+        rc = r->opts_json ? sqlite3_bind_text(st, 9, r->opts_json, -1, SQLITE_TRANSIENT)
+                          : sqlite3_bind_null(st, 9);
+    if (rc == SQLITE_OK) {
+        rc = sqlite3_step(st);
+        rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_OK)
+        return husk_err_set(err, HUSK_E_DB, "case database write: %s", sqlite3_errmsg(db->db));
+    return 0;
 }

@@ -9,11 +9,12 @@ CREATE TABLE filesystems(id INTEGER PRIMARY KEY, volume_id INTEGER, offset INTEG
 CREATE TABLE data_roots(id INTEGER PRIMARY KEY, filesystem_id INTEGER, path TEXT, runtime TEXT,
   storage_driver TEXT, how_found TEXT);
 CREATE TABLE images(id TEXT PRIMARY KEY, repo_tags TEXT, created TEXT, os TEXT, architecture TEXT,
-  config_json TEXT, recovered_from TEXT);
+  config_json TEXT, recovered_from TEXT, repo_digests TEXT, parent TEXT, last_updated TEXT,
+  size INTEGER, digest_ok INTEGER, data_root_id INTEGER);
 CREATE TABLE image_history(image_id TEXT, idx INTEGER, created TEXT, created_by TEXT,
-  empty_layer INTEGER, comment TEXT);
+  empty_layer INTEGER, comment TEXT, size INTEGER, chain_id TEXT);
 CREATE TABLE layers(chain_id TEXT PRIMARY KEY, diff_id TEXT, parent_chain_id TEXT, cache_id TEXT,
-  size INTEGER, integrity TEXT);
+  size INTEGER, integrity TEXT, data_root_id INTEGER);
 CREATE TABLE containers(id TEXT PRIMARY KEY, name TEXT, image_id TEXT, image_ref TEXT,
   created TEXT, started_at TEXT, finished_at TEXT, state TEXT, exit_code INTEGER, pid INTEGER,
   restart_count INTEGER, driver TEXT, rw_layer TEXT, path TEXT, args TEXT, entrypoint TEXT,
@@ -37,6 +38,10 @@ CREATE TABLE timeline(time TEXT, source TEXT, kind TEXT, container_id TEXT, path
   description TEXT);
 CREATE TABLE errors(id INTEGER PRIMARY KEY, phase TEXT, object TEXT, offset INTEGER,
   message TEXT, time TEXT);
+-- Docker named and anonymous volumes (volumes/metadata.db and volumes/<name>/); opts_json is
+-- the local driver's volumes/<name>/opts.json as found.
+CREATE TABLE docker_volumes(name TEXT, driver TEXT, labels TEXT, options TEXT, created TEXT,
+  mountpoint TEXT, data_root_id INTEGER, recovered_from TEXT, opts_json TEXT);
 CREATE INDEX files_container ON files(container_id);
 CREATE INDEX logs_container ON logs(container_id, seq);
 CREATE INDEX timeline_time ON timeline(time);

@@ -28,6 +28,10 @@ typedef struct cli_cmd {
 
 int cmd_analyse(int argc, char **argv);
 int cmd_info(int argc, char **argv);
+int cmd_containers(int argc, char **argv);
+int cmd_inspect(int argc, char **argv);
+int cmd_images(int argc, char **argv);
+int cmd_history(int argc, char **argv);
 int cmd_ls(int argc, char **argv);
 int cmd_stat(int argc, char **argv);
 int cmd_cat(int argc, char **argv);

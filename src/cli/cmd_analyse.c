@@ -28,6 +28,7 @@ static void analyse_usage(FILE *f)
             "  -f, --fs-type TYPE      file-system type: ext2, ext3, ext4, xfs (default: detect)\n"
             "      --verify            hash the whole media (MD5, SHA-1, SHA-256); for EWF,\n"
             "                          compare with the stored hashes (sets ewf_verified)\n"
+            "      --hash-images       also record (and hash) every file of the image layers\n"
             "      --force             replace CASE.db if it exists\n"
             "  -q, --quiet             no progress and no summary\n"
             "  -h, --help              this help\n"
@@ -80,6 +81,7 @@ int cmd_analyse(int argc, char **argv)
         {"output", required_argument, NULL, 'o'}, {"image-type", required_argument, NULL, 'i'},
         {"offset", required_argument, NULL, 'O'}, {"fs-type", required_argument, NULL, 'f'},
         {"verify", no_argument, NULL, 'V'},       {"force", no_argument, NULL, 'F'},
+        {"hash-images", no_argument, NULL, 'H'},
         {"quiet", no_argument, NULL, 'q'},        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     husk_analyse_opts o = {.open = {.sector_offset = -1}};
@@ -100,6 +102,7 @@ int cmd_analyse(int argc, char **argv)
             }
             break;
         case 'V': o.verify = 1; break;
+        case 'H': o.hash_images = 1; break;
         case 'F': force = 1; break;
         case 'q': cli_quiet = 1; break;
         case 'h':

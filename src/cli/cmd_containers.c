@@ -1,0 +1,357 @@
+/* husk containers (docker ps -a) and husk inspect (docker inspect) over a case database. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <sqlite3.h>
+
+#include "casecmd.h"
+#include "cli.h"
+#include "husk/docker.h"
+#include "husk/escape.h"
+#include "husk/strbuf.h"
+
+static const char *col(sqlite3_stmt *st, int i)
+{
+    const unsigned char *t = sqlite3_column_text(st, i);
+    return t ? (const char *)t : "";
+}
+
+/* Go's strconv.Quote for the strings Docker quotes (docker ps' COMMAND). Printable UTF-8 is
+ * kept, as Go keeps printable runes. */
+static void go_quote(husk_strbuf *sb, const char *s)
+{
+    husk_sb_adds(sb, "\"");
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        switch (*p) {
+        case '"': husk_sb_adds(sb, "\\\""); break;
+        case '\\': husk_sb_adds(sb, "\\\\"); break;
+        case '\a': husk_sb_adds(sb, "\\a"); break;
+        case '\b': husk_sb_adds(sb, "\\b"); break;
+        case '\f': husk_sb_adds(sb, "\\f"); break;
+        case '\n': husk_sb_adds(sb, "\\n"); break;
+        case '\r': husk_sb_adds(sb, "\\r"); break;
+        case '\t': husk_sb_adds(sb, "\\t"); break;
+        case '\v': husk_sb_adds(sb, "\\v"); break;
+        default:
+            if (*p < 0x20 || *p == 0x7f)
+                husk_sb_addf(sb, "\\x%02x", *p);
+            else
+                husk_sb_add(sb, p, 1);
+        }
+    }
+    husk_sb_adds(sb, "\"");
+}
+
+/* daemon/list.go: Path, then Args, each arg containing a space wrapped in single quotes. */
+static void docker_command(husk_strbuf *sb, const char *path, const char *args_json)
+{
+    husk_sb_adds(sb, path);
+    json_t *args = args_json ? json_loads(args_json, 0, NULL) : NULL;
+    size_t i;
+    json_t *a;
+    json_array_foreach(args, i, a)
+    {
+        const char *s = json_string_value(a);
+        if (!s)
+            continue;
+        husk_sb_addf(sb, strchr(s, ' ') ? " '%s'" : " %s", s);
+    }
+    json_decref(args);
+}
+
+/* "2026-11-30T02:05:07.786798934Z" -> "2026-11-30 02:05:07 +0000 UTC" (Go's time.String of
+ * the Unix seconds Docker's API returns). */
+static void go_time(const char *rfc, char *out, size_t n)
+{
+    if (!rfc || strlen(rfc) < 19) {
+        snprintf(out, n, "%s", "");
+        return;
+    }
+    snprintf(out, n, "%.10s %.8s +0000 UTC", rfc, rfc + 11);
+}
+
+static void containers_usage(FILE *f)
+{
+    fprintf(f, "usage: husk containers [--json] [--no-trunc] CASE.db\n"
+               "\n"
+               "Lists every container of the case, like 'docker ps -a': running, exited, created,\n"
+               "and (once recovered) removed ones. Times are absolute (UTC), since the node is\n"
+               "no longer running.\n"
+               "\n"
+               "  --json       one JSON object per line with the fields of\n"
+               "               'docker ps --format {{json .}}' that a disk image can answer\n"
+               "  --no-trunc   full IDs and commands\n"
+               "  -h, --help   this help\n");
+}
+
+int cmd_containers(int argc, char **argv)
+{
+    static const struct option lo[] = {{"json", no_argument, NULL, 'j'},
+                                       {"no-trunc", no_argument, NULL, 'n'},
+                                       {"all", no_argument, NULL, 'a'},
+                                       {"help", no_argument, NULL, 'h'},
+                                       {NULL, 0, NULL, 0}};
+    int json = 0, notrunc = 0, c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "ah", lo, NULL)) != -1) {
+        if (c == 'j')
+            json = 1;
+        else if (c == 'n')
+            notrunc = 1;
+        else if (c == 'a')
+            ; /* docker ps -a habit: husk always lists all */
+        else if (c == 'h') {
+            containers_usage(stdout);
+            return HUSK_EXIT_OK;
+        } else {
+            containers_usage(stderr);
+            return HUSK_EXIT_USAGE;
+        }
+    }
+    if (optind != argc - 1) {
+        cli_error("give one case database");
+        containers_usage(stderr);
+        return HUSK_EXIT_USAGE;
+    }
+    husk_casedb *db;
+    int rc = casecmd_open(argv[optind], &db);
+    if (rc)
+        return rc;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(husk_casedb_sqlite(db),
+                           "SELECT id, name, image_ref, path, args, created, state, exit_code, "
+                           "started_at, finished_at, recovered_from, confidence FROM containers "
+                           "ORDER BY created DESC, id",
+                           -1, &st, NULL) != SQLITE_OK) {
+        cli_error("cannot read containers: %s", sqlite3_errmsg(husk_casedb_sqlite(db)));
+        husk_casedb_close(db);
+        return HUSK_EXIT_CASEDB;
+    }
+    if (!json)
+        printf("%-*s  %-20s  %-*s  %-30s  %-10s %-4s  %s\n", notrunc ? 64 : 12, "CONTAINER ID",
+               "IMAGE", notrunc ? 40 : 22, "COMMAND", "CREATED", "STATE", "EXIT", "NAMES");
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        husk_strbuf cmd = HUSK_STRBUF_INIT, q = HUSK_STRBUF_INIT;
+        docker_command(&cmd, col(st, 3),
+                       sqlite3_column_type(st, 4) == SQLITE_NULL ? NULL : col(st, 4));
+        go_quote(&q, husk_sb_str(&cmd));
+        char created[64];
+        go_time(col(st, 5), created, sizeof created);
+        if (json) {
+            json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "ID", col(st, 0), "Names",
+                                  col(st, 1), "Image", col(st, 2), "Command", husk_sb_str(&q),
+                                  "CreatedAt", created, "State", col(st, 6), "RecoveredFrom",
+                                  col(st, 10));
+            if (o && sqlite3_column_type(st, 7) != SQLITE_NULL)
+                json_object_set_new(o, "ExitCode", json_integer(sqlite3_column_int64(st, 7)));
+            char *s = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER |
+                                            (isatty(STDOUT_FILENO) ? JSON_ENSURE_ASCII : 0))
+                        : NULL;
+            if (s)
+                puts(s);
+            free(s);
+            json_decref(o);
+        } else {
+            const char *shown = husk_sb_str(&q);
+            char cut[64];
+            if (!notrunc && strlen(shown) > 22) {
+                snprintf(cut, sizeof cut, "%.19s…\"", shown);
+                shown = cut;
+            }
+            char exitc[16] = "";
+            if (sqlite3_column_type(st, 7) != SQLITE_NULL && strcmp(col(st, 6), "created") != 0)
+                snprintf(exitc, sizeof exitc, "%lld", (long long)sqlite3_column_int64(st, 7));
+            printf("%-*.*s  %-20s  %-*s  %-30s  %-10s %-4s  %s\n", notrunc ? 64 : 12,
+                   notrunc ? 64 : 12, col(st, 0), husk_esc(col(st, 2)), notrunc ? 40 : 22,
+                   husk_esc(shown), created, husk_esc(col(st, 6)), exitc, husk_esc(col(st, 1)));
+        }
+        husk_sb_release(&cmd);
+        husk_sb_release(&q);
+    }
+    sqlite3_finalize(st);
+    husk_casedb_close(db);
+    return HUSK_EXIT_OK;
+}
+
+/* --- inspect -------------------------------------------------------------------------------- */
+
+static json_t *copy_key(json_t *dst, json_t *src, const char *key)
+{
+    json_t *v = json_object_get(src, key);
+    json_object_set(dst, key, v ? v : json_null());
+    return v;
+}
+
+/* State as docker inspect shows it: Status first, no RemovalInProgress, Health only if set. */
+static json_t *inspect_state(json_t *state, const char *status)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "Status", json_string(status));
+    static const char *keys[] = {"Running", "Paused", "Restarting", "OOMKilled", "Dead", "Pid",
+                                 "ExitCode", "Error", "StartedAt", "FinishedAt"};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        copy_key(o, state, keys[i]);
+    json_t *h = json_object_get(state, "Health");
+    if (h && !json_is_null(h))
+        json_object_set(o, "Health", h);
+    return o;
+}
+
+/* Mounts as docker inspect builds them from MountPoints (api/types MountPoint). */
+static json_t *inspect_mounts(json_t *mps)
+{
+    json_t *arr = json_array();
+    const char *dest;
+    json_t *mp;
+    json_object_foreach(mps, dest, mp)
+    {
+        json_t *m = json_object();
+        const char *type = husk_json_str(mp, "Type");
+        const char *name = husk_json_str(mp, "Name");
+        const char *drv = husk_json_str(mp, "Driver");
+        json_object_set_new(m, "Type", json_string(type ? type : ""));
+        if (name && *name)
+            json_object_set_new(m, "Name", json_string(name));
+        copy_key(m, mp, "Source");
+        copy_key(m, mp, "Destination");
+        if (drv && *drv)
+            json_object_set_new(m, "Driver", json_string(drv));
+        json_t *mode = json_object_get(mp, "Relabel");
+        json_object_set_new(m, "Mode", json_string(json_is_string(mode) ? json_string_value(mode) : ""));
+        json_object_set_new(m, "RW", json_boolean(json_is_true(json_object_get(mp, "RW"))));
+        json_t *prop = json_object_get(mp, "Propagation");
+        json_object_set_new(m, "Propagation",
+                            json_string(json_is_string(prop) ? json_string_value(prop) : ""));
+        json_array_append_new(arr, m);
+    }
+    return arr;
+}
+
+static json_t *graph_driver(const char *driver, const char *data_root, const char *mount_id,
+                            const char *lower)
+{
+    json_t *d = json_object();
+    if (mount_id && *mount_id && data_root) {
+        char buf[1024];
+        const char *root = strcmp(data_root, "/") == 0 ? "" : data_root;
+        if (lower && *lower)
+            json_object_set_new(d, "LowerDir", json_string(lower));
+        snprintf(buf, sizeof buf, "%s/overlay2/%s/merged", root, mount_id);
+        json_object_set_new(d, "MergedDir", json_string(buf));
+        snprintf(buf, sizeof buf, "%s/overlay2/%s/diff", root, mount_id);
+        json_object_set_new(d, "UpperDir", json_string(buf));
+        snprintf(buf, sizeof buf, "%s/overlay2/%s/work", root, mount_id);
+        json_object_set_new(d, "WorkDir", json_string(buf));
+    }
+    return json_pack("{s:o,s:s}", "Data", d, "Name", driver ? driver : "");
+}
+
+static json_t *inspect_one(sqlite3 *s, const char *id)
+{
+    sqlite3_stmt *st;
+    json_t *out = NULL;
+    if (sqlite3_prepare_v2(s,
+                           "SELECT c.config_json, c.hostconfig_json, c.state, c.rw_layer, "
+                           "c.driver, d.path, c.recovered_from, c.confidence FROM containers c "
+                           "LEFT JOIN data_roots d ON d.id = c.data_root_id WHERE c.id = ?",
+                           -1, &st, NULL) != SQLITE_OK)
+        return NULL;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        json_t *cfg = json_loads(col(st, 0), 0, NULL);
+        json_t *hc = json_loads(col(st, 1), 0, NULL);
+        out = json_object();
+        json_object_set_new(out, "Id", json_string(id));
+        copy_key(out, cfg, "Created");
+        copy_key(out, cfg, "Path");
+        copy_key(out, cfg, "Args");
+        json_object_set_new(out, "State",
+                            inspect_state(json_object_get(cfg, "State"), col(st, 2)));
+        copy_key(out, cfg, "Image");
+        static const char *paths[] = {"ResolvConfPath", "HostnamePath", "HostsPath", "LogPath",
+                                      "Name", "RestartCount", "Driver"};
+        for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++)
+            copy_key(out, cfg, paths[i]);
+        json_t *os = json_object_get(cfg, "OS");
+        json_object_set(out, "Platform", os ? os : json_string("linux"));
+        copy_key(out, cfg, "MountLabel");
+        copy_key(out, cfg, "ProcessLabel");
+        copy_key(out, cfg, "AppArmorProfile");
+        json_object_set_new(out, "ExecIDs", json_null());
+        json_object_set(out, "HostConfig", hc ? hc : json_null());
+        json_object_set_new(out, "GraphDriver",
+                            graph_driver(col(st, 4), col(st, 5), col(st, 3), NULL));
+        json_object_set_new(out, "Mounts", inspect_mounts(json_object_get(cfg, "MountPoints")));
+        copy_key(out, cfg, "Config");
+        copy_key(out, cfg, "NetworkSettings");
+        /* husk's own: how this container was recovered */
+        json_object_set_new(out, "HuskRecoveredFrom", json_string(col(st, 6)));
+        json_object_set_new(out, "HuskConfidence", json_real(sqlite3_column_double(st, 7)));
+        json_decref(cfg);
+        json_decref(hc);
+    }
+    sqlite3_finalize(st);
+    return out;
+}
+
+static void inspect_usage(FILE *f)
+{
+    fprintf(f, "usage: husk inspect CASE.db CONTAINER [CONTAINER...]\n"
+               "\n"
+               "Prints containers as 'docker inspect' does (a JSON array), rebuilt from their\n"
+               "config.v2.json and hostconfig.json as found on the disk image. CONTAINER is a\n"
+               "name, a full ID or a unique ID prefix. Two husk fields say how the container\n"
+               "was recovered: HuskRecoveredFrom (live, journal, inode, carved) and\n"
+               "HuskConfidence.\n");
+}
+
+int cmd_inspect(int argc, char **argv)
+{
+    static const struct option lo[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+        if (c == 'h') {
+            inspect_usage(stdout);
+            return HUSK_EXIT_OK;
+        }
+        inspect_usage(stderr);
+        return HUSK_EXIT_USAGE;
+    }
+    if (argc - optind < 2) {
+        cli_error("give a case database and at least one container");
+        inspect_usage(stderr);
+        return HUSK_EXIT_USAGE;
+    }
+    husk_casedb *db;
+    int rc = casecmd_open(argv[optind], &db);
+    if (rc)
+        return rc;
+    json_t *arr = json_array();
+    for (int i = optind + 1; i < argc; i++) {
+        char id[65];
+        int r = casecmd_container(db, argv[i], id);
+        if (r) {
+            rc = r;
+            continue;
+        }
+        json_t *o = inspect_one(husk_casedb_sqlite(db), id);
+        if (o)
+            json_array_append_new(arr, o);
+    }
+    /* On a terminal every non-ASCII character is written as \uXXXX (jansson already escapes
+     * control characters), so evidence strings cannot drive the terminal. */
+    char *s = json_dumps(arr, JSON_INDENT(4) | JSON_PRESERVE_ORDER |
+                                  (isatty(STDOUT_FILENO) ? JSON_ENSURE_ASCII : 0));
+    if (s)
+        puts(s);
+    free(s);
+    json_decref(arr);
+    husk_casedb_close(db);
+    return rc;
+}

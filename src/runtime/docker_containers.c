@@ -1,0 +1,368 @@
+/*
+ * Docker containers from <root>/containers/<id>/ (config.v2.json, hostconfig.json) and
+ * image/<driver>/layerdb/mounts/<id>/ (the RW layer), into the containers and mounts tables;
+ * then the per-container phases (logs, diff). One damaged or missing file never hides the
+ * other containers: it is recorded and the rest goes on.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "husk/docker.h"
+
+#define MAX_CONFIG_JSON (64u << 20) /* a real config.v2.json is a few KiB */
+#define MAX_LINE_FILE (4u << 10)
+#define MAX_CONTAINERS 1000000
+
+void husk_container_free(husk_container *c)
+{
+    json_decref(c->config);
+    json_decref(c->hostconfig);
+    free(c->config_raw);
+    free(c->hostconfig_raw);
+    memset(c, 0, sizeof *c);
+}
+
+/* Docker's State.StateString() (daemon/container/state.go). */
+static const char *state_string(json_t *state)
+{
+    if (!json_is_object(state))
+        return NULL;
+    if (json_is_true(json_object_get(state, "Running"))) {
+        if (json_is_true(json_object_get(state, "Paused")))
+            return "paused";
+        if (json_is_true(json_object_get(state, "Restarting")))
+            return "restarting";
+        return "running";
+    }
+    if (json_is_true(json_object_get(state, "Dead")))
+        return "dead";
+    char t[40];
+    if (!husk_rfc3339_norm(husk_json_str(state, "StartedAt"), t, sizeof t))
+        return "created";
+    return "exited";
+}
+
+static json_t *parse_json(const char *bytes, size_t len, const char *what, husk_err *err)
+{
+    if (!bytes)
+        return NULL;
+    json_error_t je;
+    json_t *j = json_loadb(bytes, len, 0, &je);
+    if (!j)
+        husk_err_set(err, HUSK_E_FORMAT, "%s is not valid JSON (line %d, column %d): %s", what,
+                     je.line, je.column, je.text);
+    else if (!json_is_object(j)) {
+        husk_err_set(err, HUSK_E_FORMAT, "%s is not a JSON object", what);
+        json_decref(j);
+        j = NULL;
+    }
+    return j;
+}
+
+int husk_container_parse(const char *id_hint, const char *cfg, size_t cfglen, const char *hc,
+                         size_t hclen, const husk_prov *prov, husk_container *c, husk_err *err)
+{
+    memset(c, 0, sizeof *c);
+    c->prov = *prov;
+    husk_err e1 = {0}, e2 = {0};
+    c->config = parse_json(cfg, cfglen, "config.v2.json", &e1);
+    c->hostconfig = parse_json(hc, hclen, "hostconfig.json", &e2);
+    if (cfg && (c->config_raw = malloc(cfglen + 1))) {
+        memcpy(c->config_raw, cfg, cfglen);
+        c->config_raw[cfglen] = '\0';
+    }
+    if (hc && (c->hostconfig_raw = malloc(hclen + 1))) {
+        memcpy(c->hostconfig_raw, hc, hclen);
+        c->hostconfig_raw[hclen] = '\0';
+    }
+    const char *id = husk_json_str(c->config, "ID");
+    if (id && husk_is_hex64(id, strlen(id)))
+        snprintf(c->id, sizeof c->id, "%s", id);
+    else if (id_hint && husk_is_hex64(id_hint, strlen(id_hint)))
+        snprintf(c->id, sizeof c->id, "%s", id_hint);
+    const char *name = husk_json_str(c->config, "Name");
+    if (name)
+        snprintf(c->name, sizeof c->name, "%s", name[0] == '/' ? name + 1 : name);
+    const char *st = state_string(json_object_get(c->config, "State"));
+    snprintf(c->state, sizeof c->state, "%s", st ? st : "unknown");
+    const char *drv = husk_json_str(c->config, "Driver");
+    snprintf(c->driver, sizeof c->driver, "%s", drv ? drv : "");
+    const char *ld = husk_json_str(c->hostconfig, "LogConfig.Type");
+    snprintf(c->log_driver, sizeof c->log_driver, "%s", ld ? ld : "");
+    if (e1.code || e2.code) {
+        husk_err_set(err, e1.code ? e1.code : e2.code, "%s%s%s", e1.code ? e1.msg : "",
+                     e1.code && e2.code ? "; " : "", e2.code ? e2.msg : "");
+    }
+    if (!c->id[0])
+        return husk_err_set(err, HUSK_E_FORMAT, "no container ID in config or directory name");
+    return 0;
+}
+
+static char *dump_or_null(json_t *j)
+{
+    if (!j || json_is_null(j))
+        return NULL;
+    return json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
+}
+
+/* JSON-valued columns of the containers row, kept to free after the insert. */
+enum { J_ARGS, J_ENTRY, J_CMD, J_ENV, J_LABELS, J_CAPADD, J_CAPDROP, J_SECOPT, J_DEVICES,
+       J_MASKED, J_BINDS, J_COUNT };
+
+static const char *hc_str(const husk_container *c, const char *key)
+{
+    return husk_json_str(c->hostconfig, key);
+}
+
+static int64_t hc_bool(const husk_container *c, const char *key)
+{
+    json_t *v = json_object_get(c->hostconfig, key);
+    return json_is_boolean(v) ? (json_is_true(v) ? 1 : 0) : HUSK_NULL_INT;
+}
+
+static int write_container(const husk_docker_root *r, const husk_container *c, husk_casedb *db,
+                           husk_err *err)
+{
+    char *j[J_COUNT];
+    json_t *cf = c->config, *hcj = c->hostconfig;
+    j[J_ARGS] = dump_or_null(json_object_get(cf, "Args"));
+    j[J_ENTRY] = dump_or_null(husk_json_get(cf, "Config.Entrypoint"));
+    j[J_CMD] = dump_or_null(husk_json_get(cf, "Config.Cmd"));
+    j[J_ENV] = dump_or_null(husk_json_get(cf, "Config.Env"));
+    j[J_LABELS] = dump_or_null(husk_json_get(cf, "Config.Labels"));
+    j[J_CAPADD] = dump_or_null(json_object_get(hcj, "CapAdd"));
+    j[J_CAPDROP] = dump_or_null(json_object_get(hcj, "CapDrop"));
+    j[J_SECOPT] = dump_or_null(json_object_get(hcj, "SecurityOpt"));
+    j[J_DEVICES] = dump_or_null(json_object_get(hcj, "Devices"));
+    j[J_MASKED] = dump_or_null(json_object_get(hcj, "MaskedPaths"));
+    j[J_BINDS] = dump_or_null(json_object_get(hcj, "Binds"));
+    char created[40], started[40], finished[40];
+    husk_row_container row = {
+        .id = c->id,
+        .name = c->name[0] ? c->name : NULL,
+        .image_id = husk_json_str(cf, "Image"),
+        .image_ref = husk_json_str(cf, "Config.Image"),
+        .created = husk_rfc3339_norm(husk_json_str(cf, "Created"), created, sizeof created),
+        .started_at =
+            husk_rfc3339_norm(husk_json_str(cf, "State.StartedAt"), started, sizeof started),
+        .finished_at =
+            husk_rfc3339_norm(husk_json_str(cf, "State.FinishedAt"), finished, sizeof finished),
+        .state = c->state,
+        .exit_code = husk_json_int(cf, "State.ExitCode", HUSK_NULL_INT),
+        .pid = husk_json_int(cf, "State.Pid", HUSK_NULL_INT),
+        .restart_count = husk_json_int(cf, "RestartCount", HUSK_NULL_INT),
+        .driver = c->driver[0] ? c->driver : NULL,
+        .rw_layer = c->mount_id[0] ? c->mount_id : NULL,
+        .path = husk_json_str(cf, "Path"),
+        .args = j[J_ARGS],
+        .entrypoint = j[J_ENTRY],
+        .cmd = j[J_CMD],
+        .env = j[J_ENV],
+        .user = husk_json_str(cf, "Config.User"),
+        .working_dir = husk_json_str(cf, "Config.WorkingDir"),
+        .labels = j[J_LABELS],
+        .log_driver = c->log_driver[0] ? c->log_driver : NULL,
+        .privileged = hc_bool(c, "Privileged"),
+        .pid_mode = hc_str(c, "PidMode"),
+        .ipc_mode = hc_str(c, "IpcMode"),
+        .network_mode = hc_str(c, "NetworkMode"),
+        .userns_mode = hc_str(c, "UsernsMode"),
+        .cgroupns_mode = hc_str(c, "CgroupnsMode"),
+        .uts_mode = hc_str(c, "UTSMode"),
+        .cap_add = j[J_CAPADD],
+        .cap_drop = j[J_CAPDROP],
+        .security_opt = j[J_SECOPT],
+        .devices = j[J_DEVICES],
+        .masked_paths = j[J_MASKED],
+        .readonly_rootfs = hc_bool(c, "ReadonlyRootfs"),
+        .binds = j[J_BINDS],
+        .config_json = c->config_raw,
+        .hostconfig_json = c->hostconfig_raw,
+        .recovered_from = c->prov.recovered_from,
+        .confidence = c->prov.confidence,
+        .data_root_id = r->db_id,
+    };
+    int rc = husk_casedb_add_container(db, &row, err);
+    for (int i = 0; i < J_COUNT; i++)
+        free(j[i]);
+    return rc;
+}
+
+/* "src:dst[:opts]" of HostConfig.Binds, for containers whose MountPoints are gone. */
+static int write_bind(const husk_container *c, const char *spec, husk_casedb *db, husk_err *err)
+{
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%s", spec);
+    char *dst = strchr(buf, ':');
+    if (!dst)
+        return 0;
+    *dst++ = '\0';
+    char *opts = strchr(dst, ':');
+    if (opts)
+        *opts++ = '\0';
+    int rw = !(opts && (strstr(opts, "ro") == opts || strstr(opts, ",ro")));
+    int named = buf[0] != '/';
+    husk_row_mount m = {c->id, named ? "volume" : "bind", named ? NULL : buf, dst, rw, NULL,
+                        named ? buf : NULL};
+    return husk_casedb_add_mount(db, &m, err);
+}
+
+static int write_mounts(const husk_container *c, husk_casedb *db, husk_err *err)
+{
+    json_t *mps = json_object_get(c->config, "MountPoints");
+    const char *dest;
+    json_t *mp;
+    int rc = 0, n = 0;
+    json_object_foreach(mps, dest, mp)
+    {
+        if (rc < 0)
+            break;
+        const char *type = husk_json_str(mp, "Type");
+        const char *name = husk_json_str(mp, "Name");
+        const char *d = husk_json_str(mp, "Destination");
+        husk_row_mount m = {c->id,
+                            type ? type : (name && *name ? "volume" : "bind"),
+                            husk_json_str(mp, "Source"),
+                            d ? d : dest,
+                            json_is_true(json_object_get(mp, "RW")),
+                            husk_json_str(mp, "Propagation"),
+                            name && *name ? name : NULL};
+        rc = husk_casedb_add_mount(db, &m, err);
+        n++;
+    }
+    if (n == 0) {
+        size_t i;
+        json_t *b;
+        json_array_foreach(json_object_get(c->hostconfig, "Binds"), i, b)
+        {
+            if (rc == 0 && json_is_string(b))
+                rc = write_bind(c, json_string_value(b), db, err);
+        }
+    }
+    /* --tmpfs mounts live only in the host config */
+    json_t *tmp;
+    json_object_foreach(json_object_get(c->hostconfig, "Tmpfs"), dest, tmp)
+    {
+        if (rc < 0)
+            break;
+        husk_row_mount m = {c->id, "tmpfs", NULL, dest, 1, NULL, NULL};
+        rc = husk_casedb_add_mount(db, &m, err);
+    }
+    return rc;
+}
+
+static void read_layer_ids(const husk_docker_root *r, husk_container *c)
+{
+    static const struct {
+        const char *file;
+        size_t off;
+        size_t size;
+    } f[] = {{"mount-id", offsetof(husk_container, mount_id), sizeof c->mount_id},
+             {"init-id", offsetof(husk_container, init_id), sizeof c->init_id},
+             {"parent", offsetof(husk_container, parent_chain), sizeof c->parent_chain}};
+    for (size_t i = 0; i < 3; i++) {
+        char rel[512], *data = NULL;
+        size_t len = 0;
+        snprintf(rel, sizeof rel, "image/%s/layerdb/mounts/%s/%s",
+                 r->driver[0] ? r->driver : "overlay2", c->id, f[i].file);
+        if (husk_docker_read(r, rel, MAX_LINE_FILE, &data, &len, NULL) < 0)
+            continue;
+        char *out = (char *)c + f[i].off;
+        size_t k = 0;
+        /* keep only the ID characters Docker writes ([0-9a-f:sha-init]); drop whitespace */
+        for (size_t j = 0; j < len && k + 1 < f[i].size; j++)
+            if (isalnum((unsigned char)data[j]) || data[j] == '-' || data[j] == ':')
+                out[k++] = data[j];
+        out[k] = '\0';
+        free(data);
+    }
+}
+
+typedef struct id_list {
+    char (*v)[72];
+    size_t n, cap, skipped;
+} id_list;
+
+static int collect_ids(const husk_dirent *d, void *ctx)
+{
+    id_list *l = ctx;
+    if (!husk_is_hex64(d->name, d->name_len)) {
+        l->skipped++;
+        return 0;
+    }
+    if (l->n == l->cap) {
+        size_t nc = l->cap ? l->cap * 2 : 32;
+        if (nc > MAX_CONTAINERS)
+            return 1;
+        void *p = realloc(l->v, nc * sizeof *l->v);
+        if (!p)
+            return -HUSK_E_NOMEM;
+        l->v = p;
+        l->cap = nc;
+    }
+    memcpy(l->v[l->n], d->name, 64);
+    l->v[l->n][64] = '\0';
+    l->n++;
+    return 0;
+}
+
+/* Reads one containers/<id>/ directory and writes everything known about the container. */
+static int one_container(const husk_docker_root *r, const char *id, husk_casedb *db,
+                         husk_diag *diag, husk_err *err)
+{
+    char rel[512], what[160];
+    char *cfg = NULL, *hc = NULL;
+    size_t cfglen = 0, hclen = 0;
+    husk_err e = {0};
+    snprintf(what, sizeof what, "container %s", id);
+    snprintf(rel, sizeof rel, "containers/%s/config.v2.json", id);
+    if (husk_docker_read(r, rel, MAX_CONFIG_JSON, &cfg, &cfglen, &e) < 0)
+        husk_diag_report(diag, "containers", rel, -1, "config.v2.json unreadable: %s", e.msg);
+    husk_err_clear(&e);
+    snprintf(rel, sizeof rel, "containers/%s/hostconfig.json", id);
+    if (husk_docker_read(r, rel, MAX_CONFIG_JSON, &hc, &hclen, &e) < 0)
+        husk_diag_report(diag, "containers", rel, -1, "hostconfig.json unreadable: %s", e.msg);
+    husk_err_clear(&e);
+    husk_container c;
+    int prc = husk_container_parse(id, cfg, cfglen, hc, hclen, &HUSK_PROV_LIVE, &c, &e);
+    free(cfg);
+    free(hc);
+    if (e.code)
+        husk_diag_report(diag, "containers", what, -1, "%s", e.msg);
+    if (prc < 0) {
+        husk_container_free(&c);
+        return 0;
+    }
+    if (strcmp(c.id, id) != 0)
+        husk_diag_report(diag, "containers", what, -1,
+                         "config.v2.json names container %s but lies in directory %s", c.id, id);
+    read_layer_ids(r, &c);
+    int rc = write_container(r, &c, db, err);
+    if (rc == 0)
+        rc = write_mounts(&c, db, err);
+    husk_container_free(&c);
+    return rc;
+}
+
+int husk_docker_containers(const husk_docker_root *r, husk_casedb *db, husk_diag *diag,
+                           husk_err *err)
+{
+    id_list ids = {0};
+    husk_err e = {0};
+    if (husk_docker_list(r, "containers", collect_ids, &ids, &e) < 0) {
+        if (e.code != HUSK_E_NOTFOUND)
+            husk_diag_report(diag, "containers", "containers", -1, "cannot list: %s", e.msg);
+        free(ids.v);
+        return 0;
+    }
+    if (ids.skipped)
+        husk_diag_report(diag, "containers", "containers", -1,
+                         "%zu entries in containers/ are not 64-hex container IDs", ids.skipped);
+    int rc = 0;
+    for (size_t i = 0; i < ids.n && rc == 0; i++)
+        rc = one_container(r, ids.v[i], db, diag, err);
+    free(ids.v);
+    return rc;
+}
