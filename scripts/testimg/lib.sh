@@ -115,6 +115,13 @@ chroot_mounts() {
     mkdir -p "$M/run/lock"
 }
 
+# ext4 records in its superblock ("Last mounted on") the mount point as seen from the root of
+# the process that first opens a regular file for writing. Do that first write from inside the
+# chroot, so that the image says "/" like a real node's root, not this machine's work path.
+first_write_in_chroot() {
+    chroot "$M" /bin/sh -c ': >/etc/hostname'
+}
+
 # ---------------------------------------------------------------------------------------------
 # dockerd in the chroot, in its own PID namespace (so nothing survives it)
 

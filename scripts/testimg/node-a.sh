@@ -43,6 +43,8 @@ mount "$LOOP" "$M"
 push_cleanup 'unmount_node'
 
 node_skeleton
+chroot_mounts
+first_write_in_chroot
 populate_host "$NAME" "$FS_UUID" ext4 "/dev/nvme0n1p1"
 cat >"$M/etc/docker/daemon.json" <<'EOF'
 {
@@ -56,7 +58,6 @@ cat >"$M/etc/docker/daemon.json" <<'EOF'
 }
 EOF
 age_host
-chroot_mounts
 dockerd_start
 ENGINE_VERSION=$(docker version -f '{{.Server.Version}}')
 CLI_VERSION=$(docker version -f '{{.Client.Version}}')
@@ -340,7 +341,7 @@ log "snapshot (fsfreeze + copy while dockerd runs)"
 sleep 1
 freeze_node
 date -u +%Y-%m-%dT%H:%M:%SZ >"$T/imaging-time.txt"
-STAT_PATHS=(/ /etc/hostname /etc/passwd /etc/shadow /etc/crontab /etc/cron.d /etc/cron.d/evil
+STAT_PATHS=(/ /bin /etc/hostname /etc/passwd /etc/shadow /etc/crontab /etc/cron.d /etc/cron.d/evil
     /etc/ld.so.preload /root/.ssh/authorized_keys /etc/docker/daemon.json /var/run /var/log/docker.log
     /var/lib/docker /var/lib/docker/containers /var/lib/docker/overlay2)
 for n in web batch fresh priv vol after escape; do
@@ -379,6 +380,9 @@ ewfacquire -u -q -t "$OUT/disk" -f encase6 -c best -S 1048576 -d sha1 -b 64 -m f
 ls "$OUT"/disk.E0* >/dev/null
 ewfverify -q "$OUT/disk.E01" >"$T/ewfverify.txt" 2>&1 || { cat "$T/ewfverify.txt" >&2; die "ewfverify failed"; }
 ewfinfo "$OUT/disk.E01" >"$T/ewfinfo.txt" 2>&1
+# the hashes stored in the EWF must be those of the raw disk
+[ "$(awk '/MD5:/ {print $2}' "$T/ewfinfo.txt")" = "$(cut -d' ' -f1 "$OUT/disk.md5")" ] || die "E01 MD5 differs from disk.md5"
+[ "$(awk '/SHA1:/ {print $2}' "$T/ewfinfo.txt")" = "$(sha1sum "$W/snap.raw" | cut -d' ' -f1)" ] || die "E01 SHA-1 differs"
 
 layout_ext4 "$W/snap.raw" "$PART_OFF" "$PART_LEN"
 strings_check "$W/snap.raw" 'HUSK-GONE1 record 00001' 'HUSK-GONE1 record 02000' 'HUSK-GONE1-MARKER: staged' \
@@ -387,6 +391,11 @@ strings_check "$W/snap.raw" 'HUSK-GONE1 record 00001' 'HUSK-GONE1 record 02000' 
     'gone1: exfil staging started' 'gone2: miner starting' 'gone3: one-shot task started' \
     "$GONE1_ID" "$GONE2_ID" "$GONE3_ID"
 sanity_tsk "$W/snap.raw" "$PART_START" ext4
+# TSK reads the E01 segments as the same disk
+fls -i ewf -r -p -o "$PART_START" "$OUT/disk.E01" >"$W/fls-e01.txt"
+cmp -s "$W/fls.txt" "$W/fls-e01.txt" || die "fls on disk.E01 differs from fls on the raw disk"
+printf '\n# fls -i ewf -r -p -o %s disk.E01: identical to the raw listing (%s entries)\n' \
+    "$PART_START" "$(wc -l <"$W/fls-e01.txt")" >>"$T/tsk-sanity.txt"
 FRESH_ID=$(awk -F'\t' '$1 == "fresh" {print $2}' "$T/containers.tsv")
 grep -q "containers/$FRESH_ID/$FRESH_ID-json.log" "$W/fls.txt" && : >"$W/fresh-log-exists"
 . "$HERE/readme-a.sh"

@@ -54,7 +54,7 @@ lvm_q() { # run an LVM command on our PV only; hide the no-device-mapper noise
 export LVM_SUPPRESS_FD_WARNINGS=1
 lvm_q pvcreate -y "$PV"
 lvm_q vgcreate -s 4m nodevg "$PV"
-lvm_q vgcfgbackup -f "$W/vg.orig" nodevg
+(cd "$W" && lvm_q vgcfgbackup -f vg.orig nodevg)
 PE_START_SECTORS=$(awk '/pe_start =/ {print $3; exit}' "$W/vg.orig")
 PE_COUNT=$(awk '/pe_count =/ {print $3; exit}' "$W/vg.orig")
 [ "$PE_COUNT" -ge "$LV_EXTENTS" ] || die "PV has only $PE_COUNT extents"
@@ -87,7 +87,8 @@ awk -v lvid="$LV_ID" -v now="$NOW" -v ext="$LV_EXTENTS" '
         print "\t}"
         for (i = last; i <= NR; i++) print lines[i]
     }' "$W/vg.orig" >"$W/vg.new"
-lvm_q vgcfgrestore -f "$W/vg.new" nodevg
+# relative path: LVM stores the command line in the metadata ("description")
+(cd "$W" && lvm_q vgcfgrestore -f vg.new nodevg)
 lvs --config "$LVMCFG" --noheadings -o lv_name nodevg 2>/dev/null | grep -qw root || die "vgcfgrestore did not add the LV"
 loop_detach "$PV"
 
@@ -102,6 +103,8 @@ mount "$LOOP" "$M"
 push_cleanup 'unmount_node'
 
 node_skeleton
+chroot_mounts
+first_write_in_chroot
 populate_host "$NAME" "$FS_UUID" xfs "/dev/mapper/nodevg-root"
 cat >"$M/etc/docker/daemon.json" <<'EOF'
 {
@@ -111,7 +114,6 @@ cat >"$M/etc/docker/daemon.json" <<'EOF'
 }
 EOF
 age_host
-chroot_mounts
 dockerd_start
 ENGINE_VERSION=$(docker version -f '{{.Server.Version}}')
 CLI_VERSION=$(docker version -f '{{.Client.Version}}')
@@ -256,7 +258,7 @@ log "snapshot (fsfreeze + copy while dockerd runs)"
 sleep 1
 freeze_node
 date -u +%Y-%m-%dT%H:%M:%SZ >"$T/imaging-time.txt"
-STAT_PATHS=(/ /etc/hostname /etc/passwd /etc/shadow /etc/sudoers.d /etc/sudoers.d/99-debug
+STAT_PATHS=(/ /bin /var/run /etc/hostname /etc/passwd /etc/shadow /etc/sudoers.d /etc/sudoers.d/99-debug
     /root/.ssh/authorized_keys /etc/docker/daemon.json /var/log/docker.log
     /var/lib/docker /var/lib/docker/containers /var/lib/docker/overlay2)
 for n in api job legacy debug; do

@@ -26,7 +26,7 @@ reuse_report() {
     done | awk -F'\t' '{ c[NR] = $1; f[NR] = $2; s[NR] = $3; e[NR] = $4 }
         END { for (i = 1; i <= NR; i++) for (j = 1; j <= NR; j++)
             if (c[i] < c[j] && s[i] <= e[j] && s[j] <= e[i])
-                printf "* %s \`%s\` (blocks %d-%d) overlaps %s \`%s\` (blocks %d-%d)\n", c[i], f[i], s[i], e[i], c[j], f[j], s[j], e[j] }'
+                printf "* %s `%s` (blocks %d-%d) overlaps %s `%s` (blocks %d-%d)\n", c[i], f[i], s[i], e[i], c[j], f[j], s[j], e[j] }'
 }
 seg_list() { (cd "$OUT" && ls disk.E0* | paste -sd' '); }
 fsz() { stat -c %s "$OUT/$1"; }
@@ -86,6 +86,8 @@ by Docker's own CLI. Regenerating gives a new image (new IDs, times, UUIDs), not
    path in the configs is a node path and \`-v /:/host\` is the node's root. dockerd started its own
    containerd (\`/var/lib/docker/containerd/daemon\`). Its log is the node's \`/var/log/docker.log\`.
    So on the image \`/usr\` is an **empty directory** and \`/run\` is empty (it was a tmpfs).
+   The first file write after mounting was made from inside the chroot, so the ext4 superblock's
+   "Last mounted on" is \`/\`, as on a real node (ext4 records the path seen by that first writer).
 4. \`/etc/docker/daemon.json\`: json-file default with \`max-size=10m, max-file=3\` (containers without
    their own log options inherit these; see \`HostConfig.LogConfig\`).
 5. Images (no registry): \`husk/base:1.0\` = \`docker import\` of a busybox-static root (fixed mtimes);
