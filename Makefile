@@ -6,12 +6,13 @@ DESTDIR ?=
 BUILD ?= build
 
 # libewf must come first. libewf.so.2 and libvslvm.so.1 each carry (and export) their own copy
-# of libbfio; libfsxfs uses the system libbfio.so.1. Mixing copies in one process breaks: with
-# the system libbfio first, libewf_handle_open() frees memory twice on every E01 (seen under
+# of libbfio, and the system has libbfio.so.1. Mixing copies in one process breaks: with the
+# system libbfio first, libewf_handle_open() frees memory twice on every E01 (seen under
 # valgrind). Linking libewf first puts its copy first in the global symbol scope, so libewf,
-# libvslvm, libfsxfs and husk all call one and the same libbfio (libewf's exports every libbfio
-# symbol libfsxfs and husk import; checked with nm -D).
-PKGS := libewf tsk libbfio libvslvm libfsxfs sqlite3 libmagic jansson zlib libcrypto
+# libvslvm and husk's own handle (src/evidence/bfio_tsk.c) all call one and the same libbfio
+# (libewf exports every libbfio symbol they import; checked with nm -D).
+# XFS is read by husk's own code (src/evidence/fs_xfs.c says why libfsxfs 20201117 is not used).
+PKGS := libewf tsk libbfio libvslvm sqlite3 libmagic jansson zlib libcrypto
 
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 CC ?= cc

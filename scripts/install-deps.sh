@@ -8,7 +8,7 @@ set -euo pipefail
 build_pkgs=(
     build-essential pkg-config
     libtsk-dev libewf-dev libsqlite3-dev libmagic-dev libjansson-dev zlib1g-dev libssl-dev
-    libvslvm-dev libfsxfs-dev libbfio-dev libcmocka-dev
+    libvslvm-dev libbfio-dev libcmocka-dev
     sqlite3 xz-utils coreutils jq
 )
 # regenerating testdata/ (scripts/make-testimages.sh) with a real Docker engine

@@ -29,6 +29,7 @@
 
 #define XFS_MAX_MAP_EXTENTS (1u << 18) /* 6 MiB of extent records per fork */
 #define XFS_MAX_BMAP_LEVELS 10
+#define XFS_MAX_ATTR_LEAVES 65536 /* stops forward-link loops between attribute leaves */
 
 typedef struct fork_map {
     xfs_raw_extent *ext; /* sorted by startoff, non-overlapping */
@@ -99,6 +100,7 @@ static int inode_load(xfs_state *x, uint64_t ino, xfs_inode *in, husk_err *err)
 
 /* ---- extent maps -------------------------------------------------------------------------- */
 
+/* Frees the extents of m and leaves it empty. */
 static void map_free(fork_map *m)
 {
     free(m->ext);
@@ -706,7 +708,7 @@ static int attr_walk_leaves(attr_walk *w, husk_err *err)
             attr_defer(w, lr, &e);
         if (forw == 0)
             break;
-        if (++seen > w->m->blocks) {
+        if (++seen > w->m->blocks || seen > XFS_MAX_ATTR_LEAVES) {
             rc = husk_err_set(err, HUSK_E_FORMAT, "XFS inode %llu: attribute leaf loop",
                               (unsigned long long)w->ino);
             break;
@@ -762,6 +764,7 @@ static int xfs_list_xattrs(husk_fs *fs, uint64_t ino, husk_xattr_cb cb, void *ct
 
 /* ---- open / close ------------------------------------------------------------------------- */
 
+/* Frees the back end's state and fs itself; the TSK image stays the caller's. */
 static void xfs_close(husk_fs *fs)
 {
     if (!fs)
@@ -809,6 +812,8 @@ static int sb_read(TSK_IMG_INFO *img, uint64_t off, xfs_raw_sb *sb, husk_err *er
     return xfs_raw_sb_parse(buf, sizeof buf, sb, err);
 }
 
+/* Opens the XFS at byte offset off of img: checks the superblock and that the root inode is a
+ * directory. HUSK_E_NOTFOUND when there is no XFS signature (so the registry can probe on). */
 int husk_xfs_open(struct TSK_IMG_INFO *img, uint64_t off, husk_fs **out, husk_err *err)
 {
     if (!img || !out)

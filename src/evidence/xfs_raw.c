@@ -32,6 +32,7 @@
 /* Seconds between 1901-12-13T20:45:52Z (big-time zero) and the Unix epoch. */
 #define XFS_BIGTIME_EPOCH_OFFSET 2147483648LL
 
+/* 1 when v is a non-zero power of two. */
 static int is_pow2(uint64_t v)
 {
     return v != 0 && (v & (v - 1)) == 0;
@@ -77,6 +78,9 @@ static int sb_check_layout(const xfs_raw_sb *sb, husk_err *err)
     return 0;
 }
 
+/* Decodes the superblock fields husk uses and rejects geometry that would make later offset
+ * arithmetic overflow or index outside an AG (bounds follow the kernel's xfs_validate_sb_common).
+ */
 int xfs_raw_sb_parse(const uint8_t *buf, size_t len, xfs_raw_sb *sb, husk_err *err)
 {
     if (!buf || !sb || len < XFS_RAW_SB_LEN)
@@ -124,6 +128,7 @@ int xfs_raw_sb_parse(const uint8_t *buf, size_t len, xfs_raw_sb *sb, husk_err *e
     return 0;
 }
 
+/* Inode number -> byte offset: AG number, block in the AG, slot in the block (recovery.md 3.3). */
 int xfs_raw_inode_locate(const xfs_raw_sb *sb, uint64_t ino, uint64_t *byte, husk_err *err)
 {
     unsigned shift = (unsigned)sb->agblklog + sb->inopblog; /* <= 32, checked at parse */
@@ -134,14 +139,15 @@ int xfs_raw_inode_locate(const xfs_raw_sb *sb, uint64_t ino, uint64_t *byte, hus
     if (agno >= sb->agcount || agbno >= sb->agblocks)
         return husk_err_set(err, HUSK_E_NOTFOUND, "XFS inode %llu is out of range",
                             (unsigned long long)ino);
-    uint64_t off = (agno * sb->agblocks + agbno) * sb->blocksize + idx * sb->inodesize;
-    if (agno * sb->agblocks + agbno >= sb->dblocks)
+    uint64_t blk = agno * sb->agblocks + agbno; /* < agcount * agblocks: no overflow */
+    if (blk >= sb->dblocks)
         return husk_err_set(err, HUSK_E_NOTFOUND, "XFS inode %llu lies past the end",
                             (unsigned long long)ino);
-    *byte = off;
+    *byte = blk * sb->blocksize + idx * sb->inodesize;
     return 0;
 }
 
+/* AG-encoded block number -> byte offset, for a run of count blocks inside one AG. */
 int xfs_raw_fsb_locate(const xfs_raw_sb *sb, uint64_t fsb, uint64_t count, uint64_t *byte)
 {
     uint64_t agno = fsb >> sb->agblklog;
@@ -155,6 +161,7 @@ int xfs_raw_fsb_locate(const xfs_raw_sb *sb, uint64_t fsb, uint64_t count, uint6
     return 0;
 }
 
+/* Decodes one inode timestamp; see xfs_raw.h for the two encodings. */
 husk_timespec xfs_raw_timestamp(const uint8_t *p, int bigtime)
 {
     husk_timespec t = {0, 0, 1};
@@ -170,12 +177,14 @@ husk_timespec xfs_raw_timestamp(const uint8_t *p, int bigtime)
     return t;
 }
 
+/* Splits a Linux sysv-encoded device number (xfs_dinode_get_rdev). */
 void xfs_raw_rdev(uint32_t v, uint32_t *major, uint32_t *minor)
 {
     *major = (v >> 18) & 0x3fff;
     *minor = v & 0x3ffff;
 }
 
+/* Unpacks a 128-bit bmbt record: 1 flag bit, 54-bit startoff, 52-bit startblock, 21-bit count. */
 void xfs_raw_extent_unpack(const uint8_t *rec, xfs_raw_extent *e)
 {
     uint64_t l0 = xfs_be64(rec), l1 = xfs_be64(rec + 8);
@@ -224,6 +233,7 @@ static void inode_core(const uint8_t *b, xfs_raw_inode *di)
     di->gen = xfs_be32(b + 92);
 }
 
+/* Decodes an inode core and locates its forks; all offsets are checked against len. */
 int xfs_raw_inode_parse(const uint8_t *buf, size_t len, uint64_t ino, xfs_raw_inode *di,
                         husk_err *err)
 {
@@ -269,6 +279,8 @@ int xfs_raw_inode_parse(const uint8_t *buf, size_t len, uint64_t ino, xfs_raw_in
     return 0;
 }
 
+/* Decodes the bmbt root of an inode fork: be16 level, be16 numrecs, keys then pointers, each
+ * array sized for the whole fork (xfs_bmdr_maxrecs). */
 int xfs_raw_bmap_root_parse(const uint8_t *fork, size_t len, xfs_raw_btree *bt, husk_err *err)
 {
     if (!fork || len < 4 + 16)
@@ -285,6 +297,7 @@ int xfs_raw_bmap_root_parse(const uint8_t *fork, size_t len, xfs_raw_btree *bt, 
     return 0;
 }
 
+/* Decodes a long-format bmbt block header (24 bytes v4, 72 bytes v5). */
 int xfs_raw_bmap_block_parse(const uint8_t *blk, size_t len, int v5, uint64_t owner,
                              xfs_raw_btree *bt, husk_err *err)
 {
@@ -308,6 +321,7 @@ int xfs_raw_bmap_block_parse(const uint8_t *blk, size_t len, int v5, uint64_t ow
     return 0;
 }
 
+/* XFS_DIR3_FT_* -> husk type. */
 husk_ftype xfs_raw_dir_ftype(uint8_t ft)
 {
     switch (ft) {
@@ -331,6 +345,8 @@ husk_ftype xfs_raw_dir_ftype(uint8_t ft)
     return HUSK_FT_UNKNOWN;
 }
 
+/* Walks a short-form directory: header (count, i8count, parent), then entries of namelen,
+ * 2-byte offset, name, optional type byte and a 4- or 8-byte inode number. */
 int xfs_raw_dir_sf_walk(const uint8_t *p, size_t len, int has_ftype, xfs_raw_dirent_cb cb,
                         void *ctx, husk_err *err)
 {
@@ -398,6 +414,7 @@ static int dir_data_entry(const uint8_t *blk, size_t pos, size_t end, int has_ft
     return rc < 0 ? rc : rc > 0 ? 1 : 0;
 }
 
+/* Walks the entries of one directory data block, skipping free spans (tag 0xffff). */
 int xfs_raw_dir_block_walk(const uint8_t *blk, size_t len, int v5, int has_ftype, uint64_t owner,
                            xfs_raw_dirent_cb cb, void *ctx, husk_err *err)
 {
@@ -434,6 +451,7 @@ int xfs_raw_dir_block_walk(const uint8_t *blk, size_t len, int v5, int has_ftype
     return 0;
 }
 
+/* Prefixes an on-disk attribute name with its namespace. */
 int xfs_raw_attr_name(const xfs_raw_attr *a, char *buf, size_t bufsize)
 {
     if (a->flags & (XFS_RAW_ATTR_INCOMPLETE | XFS_RAW_ATTR_PARENT))
@@ -461,6 +479,8 @@ int xfs_raw_attr_name(const xfs_raw_attr *a, char *buf, size_t bufsize)
     return 1;
 }
 
+/* Walks a short-form attribute fork: be16 totsize, u8 count, pad, then entries of namelen,
+ * valuelen, flags, name, value, all inside totsize. */
 int xfs_raw_attr_sf_walk(const uint8_t *fork, size_t len, xfs_raw_attr_cb cb, void *ctx,
                          husk_err *err)
 {
@@ -491,6 +511,7 @@ int xfs_raw_attr_sf_walk(const uint8_t *fork, size_t len, xfs_raw_attr_cb cb, vo
     return 0;
 }
 
+/* Classifies an attribute-fork block by its dir/attr block magic. */
 int xfs_raw_da_kind(const uint8_t *blk, size_t len, int v5)
 {
     if (!blk || len < 12)
@@ -544,6 +565,7 @@ static int attr_leaf_entry(const uint8_t *blk, size_t len, const uint8_t *e, xfs
     return 9 + a->name_len <= room ? 0 : -1;
 }
 
+/* Walks the entry table of an attribute leaf; a damaged entry is skipped, not fatal. */
 int xfs_raw_attr_leaf_walk(const uint8_t *blk, size_t len, int v5, uint64_t owner,
                            xfs_raw_attr_cb cb, void *ctx, uint32_t *forw, husk_err *err)
 {
@@ -571,6 +593,7 @@ int xfs_raw_attr_leaf_walk(const uint8_t *blk, size_t len, int v5, uint64_t owne
     return 0;
 }
 
+/* Decodes a dir/attr B+tree node and returns its leftmost child. */
 int xfs_raw_da_node_first(const uint8_t *blk, size_t len, int v5, uint64_t owner, uint16_t *level,
                           uint32_t *child, husk_err *err)
 {
@@ -587,6 +610,7 @@ int xfs_raw_da_node_first(const uint8_t *blk, size_t len, int v5, uint64_t owner
     return 0;
 }
 
+/* Returns the payload of a remote block after checking its self-describing header (v5). */
 int xfs_raw_rmt_block(const uint8_t *blk, size_t len, int v5, uint32_t magic, uint64_t owner,
                       const uint8_t **data, size_t *data_len, husk_err *err)
 {
