@@ -147,6 +147,10 @@ int husk_casedb_add_diff(husk_casedb *db, const char *container_id, const char *
 int husk_casedb_add_log(husk_casedb *db, const husk_row_log *r, husk_err *err);
 int husk_casedb_add_finding(husk_casedb *db, const husk_row_finding *r, husk_err *err);
 int husk_casedb_add_timeline(husk_casedb *db, const husk_row_timeline *r, husk_err *err);
+/* Fills the timeline table from every timestamped column of the other tables (containers,
+ * images, image_history, files, logs) with INSERT ... SELECT (src/casedb/timeline.c). Run it
+ * last, once everything else of the analysis is written. */
+int husk_timeline_build(husk_casedb *db, husk_err *err);
 
 /* A Docker volume. labels/options/opts_json are compact JSON; recovered_from is "live" or
  * "bolt-free" (a record found on a free metadata.db page). */
@@ -155,7 +159,6 @@ typedef struct husk_row_docker_volume {
     int64_t data_root_id;
     const char *recovered_from, *opts_json;
 } husk_row_docker_volume;
-int husk_casedb_add_docker_volume(husk_casedb *db, const husk_row_docker_volume *r,
-                                  husk_err *err);
+int husk_casedb_add_docker_volume(husk_casedb *db, const husk_row_docker_volume *r, husk_err *err);
 
 #endif

@@ -215,8 +215,7 @@ int husk_casedb_add_timeline(husk_casedb *db, const husk_row_timeline *r, husk_e
 
 /* Few rows per case (one per volume), so the statement is prepared per call rather than kept
  * among the cached ones. */
-int husk_casedb_add_docker_volume(husk_casedb *db, const husk_row_docker_volume *r,
-                                  husk_err *err)
+int husk_casedb_add_docker_volume(husk_casedb *db, const husk_row_docker_volume *r, husk_err *err)
 {
     static const char sql[] =
         "INSERT INTO docker_volumes(name, driver, labels, options, created, mountpoint, "

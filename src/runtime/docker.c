@@ -122,6 +122,8 @@ int husk_docker_analyse(const husk_docker_root *r, husk_casedb *db, husk_diag *d
     int rc = husk_docker_images(r, db, diag, err);
     if (rc == 0)
         rc = husk_docker_containers(r, db, diag, err);
+    if (rc == 0)
+        rc = husk_docker_volumes(r, db, diag, err);
     return rc;
 }
 

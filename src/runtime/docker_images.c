@@ -255,14 +255,8 @@ static int load_image(const husk_docker_root *r, const char *imgroot, const char
             size_known = 0;
     }
     json_t *ref = json_object_get(refs, id);
-    char *tags = dump_compact(ref ? json_object_get(ref, "tags") : json_array());
-    char *digests = dump_compact(ref ? json_object_get(ref, "digests") : json_array());
-    if (!ref) {
-        free(tags);
-        free(digests);
-        tags = strdup("[]");
-        digests = strdup("[]");
-    }
+    char *tags = ref ? dump_compact(json_object_get(ref, "tags")) : strdup("[]");
+    char *digests = ref ? dump_compact(json_object_get(ref, "digests")) : strdup("[]");
     husk_row_image row = {
         .id = id,
         .repo_tags = tags,
