@@ -1,10 +1,14 @@
 #!/bin/bash
 # Regenerate husk's real Docker node disk images and their ground truth.
 #
-#   scripts/make-testimages.sh [a|b|all]        (default: all; must run as root)
+#   scripts/make-testimages.sh [a|b|c|d|all]    (default: all = a b c d; must run as root)
 #
 #   a -> testdata/node-a-ext4-gpt/   GPT + ext4, json-file logs, E01 + raw.xz
 #   b -> testdata/node-b-xfs-lvm/    MBR + LVM2 + XFS, local logs, raw.xz
+#   c -> testdata/node-c-wholedisk/  ext4 on the whole disk (no partition table),
+#                                    data-root /srv/docker-data in daemon.json, raw.xz
+#   d -> testdata/node-d-split-docker/ GPT: p1 ext4 node root, p2 XFS mounted at
+#                                    /var/lib/docker (Docker's data on its own fs), raw.xz
 #
 # Each image is made by a real dockerd (Debian 12 docker.io 20.10) running chrooted in the
 # node's root file system, on this machine's kernel. Needs: docker.io, containerd, runc,
@@ -15,7 +19,7 @@
 set -euo pipefail
 
 what=${1:-all}
-case $what in a | b | all) ;; *) echo "usage: $0 [a|b|all]" >&2; exit 2 ;; esac
+case $what in a | b | c | d | all) ;; *) echo "usage: $0 [a|b|c|d|all]" >&2; exit 2 ;; esac
 [ "$(id -u)" = 0 ] || { echo "$0: must run as root" >&2; exit 1; }
 
 REPO=$(cd "$(dirname "$0")/.." && pwd)
@@ -36,5 +40,11 @@ if [ "$what" = a ] || [ "$what" = all ]; then
 fi
 if [ "$what" = b ] || [ "$what" = all ]; then
     bash "$TI/node-b.sh" "$REPO/testdata/node-b-xfs-lvm"
+fi
+if [ "$what" = c ] || [ "$what" = all ]; then
+    bash "$TI/node-c.sh" "$REPO/testdata/node-c-wholedisk"
+fi
+if [ "$what" = d ] || [ "$what" = all ]; then
+    bash "$TI/node-d.sh" "$REPO/testdata/node-d-split-docker"
 fi
 echo "make-testimages: $what done in $(($(date +%s) - start)) s" >&2

@@ -17,6 +17,8 @@ set -euo pipefail
 # a newer static CLI; we want the ground truth printed by the 20.10 client.
 DOCKER_BIN=${DOCKER_BIN:-/usr/bin/docker}
 DOCKERD_BIN=${DOCKERD_BIN:-/usr/sbin/dockerd}
+# Docker's data root as a node path (node-c moves it with "data-root" in daemon.json)
+DATA_ROOT=${DATA_ROOT:-/var/lib/docker}
 export DOCKER_BUILDKIT=0
 export TZ=UTC
 export LC_ALL=C
@@ -278,9 +280,9 @@ capture_container() { # name
 }
 
 cid() { docker inspect -f '{{.Id}}' "$1"; }
-mount_id() { cat "$M/var/lib/docker/image/overlay2/layerdb/mounts/$(cid "$1")/mount-id"; }
+mount_id() { cat "$M$DATA_ROOT/image/overlay2/layerdb/mounts/$(cid "$1")/mount-id"; }
 # absolute node path of the upper dir of container NAME
-upper_of() { printf '/var/lib/docker/overlay2/%s/diff' "$(mount_id "$1")"; }
+upper_of() { printf '%s/overlay2/%s/diff' "$DATA_ROOT" "$(mount_id "$1")"; }
 
 # record a container in containers.tsv
 CONTAINERS_TSV=""
@@ -294,17 +296,17 @@ save_removed_files() { # name
     id=$(cid "$n"); mid=$(mount_id "$n")
     d="$T/removed/$n"
     mkdir -p "$d/containers" "$d/layerdb-mounts"
-    cp -a "$M/var/lib/docker/containers/$id/." "$d/containers/"
+    cp -a "$M$DATA_ROOT/containers/$id/." "$d/containers/"
     rm -rf "$d/containers/mounts" "$d/containers/checkpoints"
-    cp -a "$M/var/lib/docker/image/overlay2/layerdb/mounts/$id/." "$d/layerdb-mounts/"
+    cp -a "$M$DATA_ROOT/image/overlay2/layerdb/mounts/$id/." "$d/layerdb-mounts/"
     # physical extents (file-system blocks) of every file the container wrote and of its
     # containers/<id>/ files, just before removal: where a recovery should look
-    (cd "$M" && find ".$(upper_of "$n")" "./var/lib/docker/containers/$id" -type f -print0 | sort -z |
-        xargs -0 -r filefrag -v 2>&1) | sed 's#\./var/lib/#/var/lib/#g' >"$d/filefrag.txt"
+    (cd "$M" && find ".$(upper_of "$n")" ".$DATA_ROOT/containers/$id" -type f -print0 | sort -z |
+        xargs -0 -r filefrag -v 2>&1) | sed "s#\\./${DATA_ROOT#/}/#$DATA_ROOT/#g" >"$d/filefrag.txt"
     printf '%s\n' "$id" >"$d/container-id"
     printf '%s\n' "$mid" >"$d/mount-id"
-    printf '/var/lib/docker/containers/%s\n/var/lib/docker/overlay2/%s\n/var/lib/docker/overlay2/%s-init\n' \
-        "$id" "$mid" "$mid" >"$d/node-paths"
+    printf '%s/containers/%s\n%s/overlay2/%s\n%s/overlay2/%s-init\n' \
+        "$DATA_ROOT" "$id" "$DATA_ROOT" "$mid" "$DATA_ROOT" "$mid" >"$d/node-paths"
 }
 
 # sha256 of regular files below an upper dir, recorded with absolute node paths

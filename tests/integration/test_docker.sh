@@ -55,4 +55,6 @@ check_node() {
 
 check_node node-a-ext4-gpt "$TESTDATA/node-a-ext4-gpt/disk.E01"
 check_node node-b-xfs-lvm "$(raw_image node-b-xfs-lvm)"
+check_node node-c-wholedisk "$(raw_image node-c-wholedisk)"
+check_node node-d-split-docker "$(raw_image node-d-split-docker)"
 check_rc "inspect of an unknown container fails" 1 "$HUSK" inspect "$WORK/docker-node-a-ext4-gpt.db" no-such-container

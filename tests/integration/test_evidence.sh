@@ -76,3 +76,33 @@ check_eq "info --json names the format" "1" "$("$HUSK" info --json "$WORK/a-raw.
 
 after=$(sha256sum "$raw" "$TESTDATA/$A"/disk.E0* "$(dirname "$s001")"/* | awk '{print $1}')
 check_eq "evidence unchanged after every analysis" "$before" "$after"
+
+# Whole-disk ext4 with a data root moved by daemon.json (node-c), and a node whose
+# /var/lib/docker was its own XFS partition (node-d).
+C=node-c-wholedisk
+rawc=$(raw_image $C)
+db=$WORK/c.db
+check_rc "whole disk: analyse" 0 "$HUSK" analyse -q "$rawc" -o "$db"
+check_eq "whole disk: one volume" "whole-disk|0|$(sed -n 's/^disk_size_bytes=//p' "$TESTDATA/$C/truth/layout.txt")" \
+    "$(sql "$db" "select kind, offset, length from volumes")"
+check_eq "whole disk: ext4 at 0" "0|ext4|$(sed -n 's/^fs_uuid=//p' "$TESTDATA/$C/truth/layout.txt")" \
+    "$(sql "$db" "select offset, fstype, uuid from filesystems")"
+check_eq "whole disk: data root from daemon.json" "/srv/docker-data|docker|overlay2|daemon.json data-root" \
+    "$(sql "$db" "select path, runtime, storage_driver, how_found from data_roots")"
+
+D=node-d-split-docker
+rawd=$(raw_image $D)
+L=$TESTDATA/$D/truth/layout.txt
+db=$WORK/d.db
+check_rc "split /var/lib/docker: analyse" 0 "$HUSK" analyse -q "$rawd" -o "$db"
+check_eq "split /var/lib/docker: two GPT partitions" \
+    "gpt|$(sed -n 's/^partition1_offset_bytes=//p' "$L")|$(sed -n 's/^partition1_length_bytes=//p' "$L")
+gpt|$(sed -n 's/^partition2_offset_bytes=//p' "$L")|$(sed -n 's/^partition2_length_bytes=//p' "$L")" \
+    "$(sql "$db" "select kind, offset, length from volumes order by offset")"
+check_eq "split /var/lib/docker: ext4 root and XFS data" \
+    "$(sed -n 's/^fs1_offset_bytes=//p' "$L")|ext4|$(sed -n 's/^fs1_uuid=//p' "$L")
+$(sed -n 's/^fs2_offset_bytes=//p' "$L")|xfs|$(sed -n 's/^fs2_uuid=//p' "$L")" \
+    "$(sql "$db" "select offset, fstype, uuid from filesystems order by offset")"
+check_eq "split /var/lib/docker: the XFS is the data root (empty mount point on the root fs is not)" \
+    "xfs|/|docker|overlay2|top-level layout" \
+    "$(sql "$db" "select f.fstype, d.path, d.runtime, d.storage_driver, d.how_found from data_roots d join filesystems f on f.id = d.filesystem_id")"

@@ -69,6 +69,28 @@ check_hashes "ext4 raw" "$rawa" "$TESTDATA/$A/truth"
 check_hashes "ext4 E01" "$TESTDATA/$A/disk.E01" "$TESTDATA/$A/truth"
 check_hashes "ext4 split" "$(split_image $A num)" "$TESTDATA/$A/truth"
 
+C=node-c-wholedisk
+rawc=$(raw_image $C)
+check_stats "whole-disk ext4" "$rawc" "$TESTDATA/$C/truth"
+check_hashes "whole-disk ext4" "$rawc" "$TESTDATA/$C/truth"
+
+# node-d: the XFS that was /var/lib/docker is its own file system; its truth has p2-relative
+# paths in *-p2 files (--fs 2 selects it).
+D=node-d-split-docker
+rawd=$(raw_image $D)
+mkdir -p "$WORK/d-p2"
+cp "$TESTDATA/$D/truth/stat-p2.tsv" "$WORK/d-p2/stat.tsv"
+cp "$TESTDATA/$D/truth/xattrs-p2.tsv" "$WORK/d-p2/xattrs.tsv"
+cp "$TESTDATA/$D/truth/files-p2.sha256" "$WORK/d-p2/files.sha256"
+HUSK_REAL=$HUSK
+HUSK="$WORK/husk-fs2"
+printf '#!/bin/sh\ncmd=$1; shift; exec "%s" "$cmd" --fs 2 "$@"\n' "$HUSK_REAL" > "$HUSK"
+chmod +x "$HUSK"
+check_stats "split-docker xfs" "$rawd" "$WORK/d-p2"
+check_xattrs "split-docker xfs" "$rawd" "$WORK/d-p2"
+check_hashes "split-docker xfs" "$rawd" "$WORK/d-p2"
+HUSK=$HUSK_REAL
+
 B=node-b-xfs-lvm
 if [ -d "$TESTDATA/$B" ]; then
     rawb=$(raw_image $B)
