@@ -96,6 +96,40 @@ static int print_json(sqlite3 *db)
     return HUSK_EXIT_OK;
 }
 
+/* Prints "label: text" built from one row of sql (the columns joined by the format). */
+static void summary_line(sqlite3 *db, const char *label, const char *sql)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        return;
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+        printf("  %-12s %s\n", label, husk_esc(col(st, 0)));
+    sqlite3_finalize(st);
+}
+
+/* What the runtime readers found, one line each (details: husk containers, images, ...). */
+static void print_summary(sqlite3 *db)
+{
+    printf("\nFound\n");
+    summary_line(db, "containers",
+                 "SELECT count(*) || coalesce(' (' || (SELECT group_concat(n || ' ' || state, ', ') "
+                 "FROM (SELECT state, count(*) n FROM containers GROUP BY state ORDER BY n DESC)) "
+                 "|| ')', '') FROM containers");
+    summary_line(db, "images", "SELECT count(*) || ' (' || (SELECT count(*) FROM images WHERE "
+                               "repo_tags != '[]') || ' tagged), ' || (SELECT count(*) FROM "
+                               "layers) || ' layers' FROM images");
+    summary_line(db, "volumes", "SELECT count(*) FROM docker_volumes");
+    summary_line(db, "files", "SELECT count(*) || coalesce(' (' || (SELECT group_concat(n || ' ' "
+                              "|| scope, ', ') FROM (SELECT scope, count(*) n FROM files GROUP BY "
+                              "scope ORDER BY n DESC)) || ')', '') FROM files");
+    summary_line(db, "log lines", "SELECT count(*) FROM logs");
+    summary_line(db, "findings",
+                 "SELECT count(*) || coalesce(' (' || (SELECT group_concat(n || ' ' || severity, "
+                 "', ') FROM (SELECT severity, count(*) n FROM findings GROUP BY severity ORDER BY "
+                 "CASE severity WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 "
+                 "WHEN 'low' THEN 3 ELSE 4 END)) || ')', '') FROM findings");
+}
+
 static void print_text(husk_casedb *cdb)
 {
     sqlite3 *db = husk_casedb_sqlite(cdb);
@@ -147,6 +181,7 @@ static void print_text(husk_casedb *cdb)
                    husk_esc(col(st, 2)));
         sqlite3_finalize(st);
     }
+    print_summary(db);
     if (sqlite3_prepare_v2(db, "SELECT count(*) FROM errors", -1, &st, NULL) == SQLITE_OK) {
         int n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
         sqlite3_finalize(st);
