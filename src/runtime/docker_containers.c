@@ -342,6 +342,8 @@ static int one_container(const husk_docker_root *r, const char *id, husk_casedb 
     int rc = write_container(r, &c, db, err);
     if (rc == 0)
         rc = write_mounts(&c, db, err);
+    if (rc == 0)
+        rc = husk_docker_logs(r, &c, db, diag, err);
     husk_container_free(&c);
     return rc;
 }
