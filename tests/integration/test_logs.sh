@@ -106,6 +106,8 @@ check_node() {
 
 check_node node-a-ext4-gpt
 check_node node-b-xfs-lvm
+check_node node-c-wholedisk
+check_node node-d-split-docker
 
 # the rotated json-file set of node-a's web container: every file on the image was read, oldest
 # first, and the line Docker split across a rotation is whole again
