@@ -15,6 +15,7 @@ static const cli_cmd commands[] = {
     {"images", cmd_images, "list the images of a case, like docker images"},
     {"history", cmd_history, "show an image's history, like docker history"},
     {"logs", cmd_logs, "show a container's logs, like docker logs"},
+    {"findings", cmd_findings, "list escape paths, misconfigurations and compromise indicators"},
     {"ls", cmd_ls, "list a directory of the evidence by path (through volumes and LVM)"},
     {"stat", cmd_stat, "show a file's metadata, times to the ns, xattrs, overlay markers"},
     {"cat", cmd_cat, "write a file of the evidence to standard output"},

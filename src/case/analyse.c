@@ -1,6 +1,7 @@
 /* The analysis pipeline (include/husk/analyse.h). */
 #include "husk/analyse.h"
 #include "husk/docker.h"
+#include "husk/findings.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -183,6 +184,12 @@ int husk_analyse(const char *path, const husk_analyse_opts *o, husk_casedb *db,
         r = record_layout(db, n, fs_ids, root_ids, err);
     if (r == 0)
         r = analyse_roots(db, n, o, fs_ids, root_ids, diag, err);
+    /* findings read every reader's rows; the timeline copies every table's times, findings'
+     * host rows included, so it comes last */
+    if (r == 0)
+        r = husk_findings_run(db, n, diag, err);
+    if (r == 0)
+        r = husk_timeline_build(db, err);
     if (r == 0)
         r = husk_casedb_commit(db, err);
     for (size_t i = 0; root_ids && i < n->nfs; i++)

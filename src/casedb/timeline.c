@@ -1,0 +1,91 @@
+/*
+ * The timeline table (docs/case-db.md): every timestamped fact of the other tables in one
+ * place, copied with INSERT ... SELECT once everything else is written. The source tables
+ * already hold times in the case database's form (UTC, nine fraction digits), so rows sort
+ * as text across sources. No value comes from outside the database: the statements take no
+ * parameters, and the only text put into one is a column name from a constant list.
+ */
+#include <stdio.h>
+
+#include "casedb_int.h"
+
+/* One statement per timestamped column. source says which table (or, for files, which
+ * scope: upper, init, image, volume, host) the fact comes from; kind what the time means. */
+static const char *const timeline_sql[] = {
+    /* containers: created, started, finished */
+    "INSERT INTO timeline(time, source, kind, container_id, path, description) "
+    "SELECT created, 'container', 'created', id, NULL, 'container ' || "
+    "coalesce(name, substr(id, 1, 12)) || ' created from image ' || "
+    "coalesce(image_ref, image_id, '?') FROM containers WHERE created IS NOT NULL",
+
+    "INSERT INTO timeline(time, source, kind, container_id, path, description) "
+    "SELECT started_at, 'container', 'started', id, NULL, 'container ' || "
+    "coalesce(name, substr(id, 1, 12)) || ' started (' || coalesce(path, '?') || ')' "
+    "FROM containers WHERE started_at IS NOT NULL",
+
+    "INSERT INTO timeline(time, source, kind, container_id, path, description) "
+    "SELECT finished_at, 'container', 'finished', id, NULL, 'container ' || "
+    "coalesce(name, substr(id, 1, 12)) || ' finished' || "
+    "coalesce(' (exit code ' || exit_code || ')', '') "
+    "FROM containers WHERE finished_at IS NOT NULL",
+
+    /* images: the config's created time, and when the daemon last tagged or pulled it */
+    "INSERT INTO timeline(time, source, kind, container_id, path, description) "
+    "SELECT created, 'image', 'created', NULL, NULL, 'image ' || "
+    "coalesce(CASE WHEN json_valid(repo_tags) THEN json_extract(repo_tags, '$[0]') END, id) "
+    "|| ' created' FROM images WHERE created IS NOT NULL",
+
+    "INSERT INTO timeline(time, source, kind, container_id, path, description) "
+    "SELECT last_updated, 'image', 'last-updated', NULL, NULL, 'image ' || "
+    "coalesce(CASE WHEN json_valid(repo_tags) THEN json_extract(repo_tags, '$[0]') END, id) "
+    "|| ' last updated in the image store' FROM images WHERE last_updated IS NOT NULL",
+
+    /* image history: one row per build step */
+    "INSERT INTO timeline(time, source, kind, container_id, path, description) "
+    "SELECT created, 'image-history', 'created', NULL, NULL, 'image ' || "
+    "substr(replace(image_id, 'sha256:', ''), 1, 12) || ' step ' || idx || ': ' || "
+    "coalesce(substr(created_by, 1, 200), '?') FROM image_history WHERE created IS NOT NULL",
+
+    /* log lines: the message itself, cut, or a marker for bytes that are not text */
+    "INSERT INTO timeline(time, source, kind, container_id, path, description) "
+    "SELECT time, coalesce(source, 'log'), 'log', container_id, file, "
+    "CASE WHEN typeof(message) = 'blob' THEN '(binary)' "
+    "ELSE coalesce(substr(message, 1, 200), '') END FROM logs WHERE time IS NOT NULL",
+};
+
+/* files: each of the four times is its own fact; %s is the column, from file_times only.
+ * The description says what changed and, for recovered rows, how the row was recovered. */
+static const char *const file_sql =
+    "INSERT INTO timeline(time, source, kind, container_id, path, description) "
+    "SELECT %s, scope, '%s', container_id, path, "
+    "coalesce(change || ' ', '') || coalesce(type, 'file') || ' ' || coalesce(path, '?') || "
+    "coalesce(' (' || size || ' bytes)', '') || "
+    "CASE WHEN recovered_from IS NOT NULL AND recovered_from <> 'live' "
+    "THEN ' [recovered: ' || recovered_from || ']' ELSE '' END "
+    "FROM files WHERE %s IS NOT NULL";
+static const char *const file_times[] = {"mtime", "ctime", "crtime", "atime"};
+
+static int run(husk_casedb *db, const char *sql, husk_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(db->db, sql, -1, &st, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return husk_err_set(err, HUSK_E_DB, "building the timeline: %s", sqlite3_errmsg(db->db));
+    return 0;
+}
+
+int husk_timeline_build(husk_casedb *db, husk_err *err)
+{
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < sizeof timeline_sql / sizeof timeline_sql[0]; i++)
+        rc = run(db, timeline_sql[i], err);
+    for (size_t i = 0; rc == 0 && i < sizeof file_times / sizeof file_times[0]; i++) {
+        char sql[1024];
+        snprintf(sql, sizeof sql, file_sql, file_times[i], file_times[i], file_times[i]);
+        rc = run(db, sql, err);
+    }
+    return rc;
+}
