@@ -49,6 +49,16 @@ int husk_docker_read(const husk_docker_root *r, const char *rel, size_t max, cha
 /* Calls cb for every entry of the directory rel below the data root. */
 int husk_docker_list(const husk_docker_root *r, const char *rel, husk_dir_cb cb, void *ctx,
                      husk_err *err);
+/* The 64-hex names in a store directory (containers/, imagedb/content/sha256, layerdb/...). */
+typedef struct husk_id_list {
+    char (*v)[72]; /* NUL-terminated names */
+    size_t n, cap;
+    size_t skipped; /* entries that are not 64-hex names (temporary, foreign or crafted) */
+} husk_id_list;
+/* Lists the 64-hex names of directory rel below the data root (at most one million). */
+int husk_docker_list_ids(const husk_docker_root *r, const char *rel, husk_id_list *out,
+                         husk_err *err);
+void husk_id_list_free(husk_id_list *l);
 /* 1 when s is exactly 64 lowercase hex characters. */
 int husk_is_hex64(const char *s, size_t len);
 /* SHA-256 of a buffer as 64 lowercase hex characters. */

@@ -175,3 +175,41 @@ void husk_sha256_hex(const void *data, size_t len, char out[65])
     }
     out[64] = '\0';
 }
+
+#define MAX_STORE_ENTRIES 1000000
+
+static int collect_id(const husk_dirent *d, void *ctx)
+{
+    husk_id_list *l = ctx;
+    if (!husk_is_hex64(d->name, d->name_len)) {
+        l->skipped++;
+        return 0;
+    }
+    if (l->n == l->cap) {
+        size_t nc = l->cap ? l->cap * 2 : 64;
+        if (nc > MAX_STORE_ENTRIES)
+            return 1;
+        void *p = realloc(l->v, nc * sizeof *l->v);
+        if (!p)
+            return -HUSK_E_NOMEM;
+        l->v = p;
+        l->cap = nc;
+    }
+    memcpy(l->v[l->n], d->name, 64);
+    l->v[l->n][64] = '\0';
+    l->n++;
+    return 0;
+}
+
+int husk_docker_list_ids(const husk_docker_root *r, const char *rel, husk_id_list *out,
+                         husk_err *err)
+{
+    memset(out, 0, sizeof *out);
+    return husk_docker_list(r, rel, collect_id, out, err);
+}
+
+void husk_id_list_free(husk_id_list *l)
+{
+    free(l->v);
+    memset(l, 0, sizeof *l);
+}

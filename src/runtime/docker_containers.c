@@ -13,7 +13,6 @@
 
 #define MAX_CONFIG_JSON (64u << 20) /* a real config.v2.json is a few KiB */
 #define MAX_LINE_FILE (4u << 10)
-#define MAX_CONTAINERS 1000000
 
 void husk_container_free(husk_container *c)
 {
@@ -280,34 +279,6 @@ static void read_layer_ids(const husk_docker_root *r, husk_container *c)
     }
 }
 
-typedef struct id_list {
-    char (*v)[72];
-    size_t n, cap, skipped;
-} id_list;
-
-static int collect_ids(const husk_dirent *d, void *ctx)
-{
-    id_list *l = ctx;
-    if (!husk_is_hex64(d->name, d->name_len)) {
-        l->skipped++;
-        return 0;
-    }
-    if (l->n == l->cap) {
-        size_t nc = l->cap ? l->cap * 2 : 32;
-        if (nc > MAX_CONTAINERS)
-            return 1;
-        void *p = realloc(l->v, nc * sizeof *l->v);
-        if (!p)
-            return -HUSK_E_NOMEM;
-        l->v = p;
-        l->cap = nc;
-    }
-    memcpy(l->v[l->n], d->name, 64);
-    l->v[l->n][64] = '\0';
-    l->n++;
-    return 0;
-}
-
 /* Reads one containers/<id>/ directory and writes everything known about the container. */
 static int one_container(const husk_docker_root *r, const char *id, husk_casedb *db,
                          husk_diag *diag, husk_err *err)
@@ -351,12 +322,12 @@ static int one_container(const husk_docker_root *r, const char *id, husk_casedb 
 int husk_docker_containers(const husk_docker_root *r, husk_casedb *db, husk_diag *diag,
                            husk_err *err)
 {
-    id_list ids = {0};
+    husk_id_list ids;
     husk_err e = {0};
-    if (husk_docker_list(r, "containers", collect_ids, &ids, &e) < 0) {
+    if (husk_docker_list_ids(r, "containers", &ids, &e) < 0) {
         if (e.code != HUSK_E_NOTFOUND)
             husk_diag_report(diag, "containers", "containers", -1, "cannot list: %s", e.msg);
-        free(ids.v);
+        husk_id_list_free(&ids);
         return 0;
     }
     if (ids.skipped)
@@ -365,6 +336,6 @@ int husk_docker_containers(const husk_docker_root *r, husk_casedb *db, husk_diag
     int rc = 0;
     for (size_t i = 0; i < ids.n && rc == 0; i++)
         rc = one_container(r, ids.v[i], db, diag, err);
-    free(ids.v);
+    husk_id_list_free(&ids);
     return rc;
 }

@@ -14,42 +14,11 @@
 #define MAX_SMALL_FILE (64u << 10)  /* layerdb/metadata one-liners */
 #define MAX_IMAGE_CONFIG (16u << 20) /* image configs are a few KiB; history can be long */
 #define MAX_REPOS_JSON (64u << 20)
-#define MAX_ENTRIES 1000000         /* names in one store directory */
 
 typedef struct layer_info {
     char chain[72], diff[72], parent[72], cache[80];
     int64_t size;
 } layer_info;
-
-typedef struct name_list {
-    char (*v)[72];
-    size_t n, cap;
-    size_t skipped;
-} name_list;
-
-/* Keeps 64-hex names (store entries); counts the rest (temporary or crafted names). */
-static int collect_hex(const husk_dirent *d, void *ctx)
-{
-    name_list *l = ctx;
-    if (!husk_is_hex64(d->name, d->name_len)) {
-        l->skipped++;
-        return 0;
-    }
-    if (l->n == l->cap) {
-        size_t nc = l->cap ? l->cap * 2 : 64;
-        if (nc > MAX_ENTRIES)
-            return 1;
-        void *p = realloc(l->v, nc * sizeof *l->v);
-        if (!p)
-            return -HUSK_E_NOMEM;
-        l->v = p;
-        l->cap = nc;
-    }
-    memcpy(l->v[l->n], d->name, 64);
-    l->v[l->n][64] = '\0';
-    l->n++;
-    return 0;
-}
 
 static void trim(char *s)
 {
@@ -91,20 +60,20 @@ static int load_layers(const husk_docker_root *r, const char *imgroot, husk_case
                        husk_diag *diag, layer_info **out, size_t *nout, husk_err *err)
 {
     char rel[512];
-    name_list names = {0};
+    husk_id_list names;
     *out = NULL;
     *nout = 0;
     snprintf(rel, sizeof rel, "%s/layerdb/sha256", imgroot);
     husk_err e = {0};
-    if (husk_docker_list(r, rel, collect_hex, &names, &e) < 0) {
+    if (husk_docker_list_ids(r, rel, &names, &e) < 0) {
         if (e.code != HUSK_E_NOTFOUND)
             husk_diag_report(diag, "images", rel, -1, "cannot list layers: %s", e.msg);
-        free(names.v);
+        husk_id_list_free(&names);
         return 0;
     }
     layer_info *v = calloc(names.n + 1, sizeof *v);
     if (!v) {
-        free(names.v);
+        husk_id_list_free(&names);
         return husk_err_set(err, HUSK_E_NOMEM, "out of memory");
     }
     int rc = 0;
@@ -133,10 +102,10 @@ static int load_layers(const husk_docker_root *r, const char *imgroot, husk_case
                               r->db_id};
         rc = husk_casedb_add_layer(db, &row, err);
     }
-    free(names.v);
     qsort(v, names.n, sizeof *v, cmp_layer);
     *out = v;
     *nout = names.n;
+    husk_id_list_free(&names);
     return rc;
 }
 
@@ -320,14 +289,14 @@ int husk_docker_images(const husk_docker_root *r, husk_casedb *db, husk_diag *di
     if (rc < 0)
         return rc;
     json_t *refs = load_refs(r, imgroot, diag);
-    name_list names = {0};
+    husk_id_list names;
     husk_err e = {0};
     snprintf(rel, sizeof rel, "%s/imagedb/content/sha256", imgroot);
-    if (husk_docker_list(r, rel, collect_hex, &names, &e) < 0 && e.code != HUSK_E_NOTFOUND)
+    if (husk_docker_list_ids(r, rel, &names, &e) < 0 && e.code != HUSK_E_NOTFOUND)
         husk_diag_report(diag, "images", rel, -1, "cannot list image configs: %s", e.msg);
     for (size_t i = 0; i < names.n && rc == 0; i++)
         rc = load_image(r, imgroot, names.v[i], refs, layers, nlayers, db, diag, err);
-    free(names.v);
+    husk_id_list_free(&names);
     json_decref(refs);
     free(layers);
     return rc;

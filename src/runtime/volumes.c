@@ -27,8 +27,6 @@
 #define MAX_VOLUMES 10000
 #define MAX_VOLUME_JSON (1u << 20)
 #define MAX_OPTS_JSON (1u << 20)
-#define MAX_CONFIG_JSON (16u << 20)
-#define MAX_CONTAINERS 100000
 #define MAX_MOUNT_REFS 100000
 #define MAX_FILES_PER_VOLUME 500000
 #define MAX_FILE_ROWS 5000000   /* files rows of the whole phase (objects x mounting containers) */
@@ -342,31 +340,6 @@ static int read_volume_dirs(const husk_docker_root *r, vol_list *vols, husk_diag
     return 0;
 }
 
-typedef struct id_list {
-    char (*v)[65];
-    size_t n, cap;
-} id_list;
-
-static int container_dir_cb(const husk_dirent *d, void *ctx)
-{
-    id_list *l = ctx;
-    if (!husk_is_hex64(d->name, d->name_len))
-        return 0;
-    if (l->n == l->cap) {
-        size_t nc = l->cap ? l->cap * 2 : 32;
-        if (nc > MAX_CONTAINERS)
-            return 1;
-        void *p = realloc(l->v, nc * sizeof *l->v);
-        if (!p)
-            return -HUSK_E_NOMEM;
-        l->v = p;
-        l->cap = nc;
-    }
-    memcpy(l->v[l->n], d->name, 64);
-    l->v[l->n++][64] = '\0';
-    return 0;
-}
-
 static int add_ref(mount_list *l, const char *id, const char *volume, const char *dest)
 {
     if (l->n >= MAX_MOUNT_REFS)
@@ -393,43 +366,29 @@ static int add_ref(mount_list *l, const char *id, const char *volume, const char
 }
 
 /*
- * The (container, volume, destination) triples of every container's MountPoints. Damaged or
- * missing configs are skipped without a report: the containers phase reads the same files and
- * reports them once.
+ * The (container, volume, destination) triples of this data root's containers, from the mounts
+ * rows the containers phase wrote in this same transaction (it has read and reported every
+ * config.v2.json already; reading them again would double the I/O and the reports).
  */
-static int read_mount_refs(const husk_docker_root *r, mount_list *refs)
+static int read_mount_refs(const husk_docker_root *r, husk_casedb *db, mount_list *refs,
+                           husk_err *err)
 {
-    id_list ids = {0};
-    int rc = husk_docker_list(r, "containers", container_dir_cb, &ids, NULL);
-    if (rc == -HUSK_E_NOMEM) {
-        free(ids.v);
-        return rc;
-    }
-    rc = 0;
-    for (size_t i = 0; i < ids.n && rc == 0; i++) {
-        char rel[128], *data = NULL;
-        size_t len = 0;
-        snprintf(rel, sizeof rel, "containers/%s/config.v2.json", ids.v[i]);
-        if (husk_docker_read(r, rel, MAX_CONFIG_JSON, &data, &len, NULL) < 0)
-            continue;
-        json_t *cfg = json_loadb(data, len, 0, NULL);
-        free(data);
-        const char *key;
-        json_t *mp;
-        json_object_foreach(husk_json_get(cfg, "MountPoints"), key, mp)
-        {
-            const char *type = husk_json_str(mp, "Type");
-            const char *name = husk_json_str(mp, "Name");
-            const char *dest = husk_json_str(mp, "Destination");
-            /* Docker before 17.06 wrote no Type; a named mount point then means a volume */
-            if (!name || !*name || (type && strcmp(type, "volume") != 0))
-                continue;
-            if ((rc = add_ref(refs, ids.v[i], name, dest && *dest ? dest : key)) < 0)
-                break;
-        }
-        json_decref(cfg);
-    }
-    free(ids.v);
+    sqlite3 *s = husk_casedb_sqlite(db);
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(s,
+                           "SELECT m.container_id, m.volume_name, m.destination FROM mounts m "
+                           "JOIN containers c ON c.id = m.container_id WHERE c.data_root_id = ? "
+                           "AND m.type = 'volume' AND m.volume_name IS NOT NULL "
+                           "AND m.destination IS NOT NULL ORDER BY m.container_id, m.destination",
+                           -1, &st, NULL) != SQLITE_OK)
+        return husk_err_set(err, HUSK_E_DB, "reading mounts: %s", sqlite3_errmsg(s));
+    sqlite3_bind_int64(st, 1, r->db_id);
+    int rc = 0;
+    while (rc == 0 && sqlite3_step(st) == SQLITE_ROW)
+        rc = add_ref(refs, (const char *)sqlite3_column_text(st, 0),
+                     (const char *)sqlite3_column_text(st, 1),
+                     (const char *)sqlite3_column_text(st, 2));
+    sqlite3_finalize(st);
     return rc;
 }
 
@@ -699,10 +658,10 @@ int husk_docker_volumes(const husk_docker_root *r, husk_casedb *db, husk_diag *d
     int rc = read_metadata_db(r, &vols, diag);
     if (rc == 0)
         rc = read_volume_dirs(r, &vols, diag);
-    if (rc == 0)
-        rc = read_mount_refs(r, &refs);
     if (rc < 0)
         husk_err_set(err, HUSK_E_NOMEM, "volumes: out of memory");
+    if (rc == 0)
+        rc = read_mount_refs(r, db, &refs, err);
     for (size_t i = 0; rc == 0 && i < vols.n; i++) {
         const vol *v = &vols.v[i];
         rc = write_volume_row(r, v, db, err);
