@@ -14,6 +14,7 @@ static const cli_cmd commands[] = {
     {"inspect", cmd_inspect, "show containers like docker inspect"},
     {"images", cmd_images, "list the images of a case, like docker images"},
     {"history", cmd_history, "show an image's history, like docker history"},
+    {"diff", cmd_diff, "show a container's file-system changes, like docker diff"},
     {"logs", cmd_logs, "show a container's logs, like docker logs"},
     {"findings", cmd_findings, "list escape paths, misconfigurations and compromise indicators"},
     {"ls", cmd_ls, "list a directory of the evidence by path (through volumes and LVM)"},

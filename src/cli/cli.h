@@ -32,6 +32,7 @@ int cmd_containers(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_images(int argc, char **argv);
 int cmd_history(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
 int cmd_logs(int argc, char **argv);
 int cmd_findings(int argc, char **argv);
 int cmd_ls(int argc, char **argv);

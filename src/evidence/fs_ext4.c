@@ -170,11 +170,36 @@ static ssize_t ext4_readlink(husk_fs *fs, uint64_t ino, char *buf, size_t bufsiz
     if (f->meta->type != TSK_FS_META_TYPE_LNK)
         return husk_err_set(err, HUSK_E_ARG, "inode %llu is not a symbolic link",
                             (unsigned long long)ino);
-    const char *t = f->meta->link ? f->meta->link : "";
-    size_t tl = strlen(t);
+    /* libtsk fills meta->link only for fast symlinks (target in the inode, under 60 bytes);
+     * a longer target, such as every overlay2/l/ link, is the file's data block. */
+    if (f->meta->link && f->meta->link[0]) {
+        const char *t = f->meta->link;
+        size_t tl = strlen(t);
+        if (bufsize) {
+            size_t c = tl < bufsize - 1 ? tl : bufsize - 1;
+            memcpy(buf, t, c);
+            buf[c] = '\0';
+        }
+        return (ssize_t)tl;
+    }
+    uint64_t size = (uint64_t)f->meta->size;
+    if (size > 65536) /* PATH_MAX is 4096; anything far larger is not a target */
+        return husk_err_set(err, HUSK_E_FORMAT, "symlink %llu claims a %llu-byte target",
+                            (unsigned long long)ino, (unsigned long long)size);
+    char tmp[65537];
+    size_t got = 0;
+    while (got < size) {
+        ssize_t n = tsk_fs_file_read(f, (TSK_OFF_T)got, tmp + got, (size_t)size - got,
+                                     TSK_FS_FILE_READ_FLAG_NONE);
+        if (n <= 0)
+            return tsk_fail(err, HUSK_E_IO, "cannot read symlink target");
+        got += (size_t)n;
+    }
+    tmp[got] = '\0';
+    size_t tl = strlen(tmp); /* a target never holds NUL */
     if (bufsize) {
         size_t c = tl < bufsize - 1 ? tl : bufsize - 1;
-        memcpy(buf, t, c);
+        memcpy(buf, tmp, c);
         buf[c] = '\0';
     }
     return (ssize_t)tl;

@@ -315,6 +315,8 @@ static int one_container(const husk_docker_root *r, const char *id, husk_casedb 
         rc = write_mounts(&c, db, err);
     if (rc == 0)
         rc = husk_docker_logs(r, &c, db, diag, err);
+    if (rc == 0)
+        rc = husk_docker_diff(r, &c, db, diag, err);
     husk_container_free(&c);
     return rc;
 }
