@@ -116,7 +116,7 @@ if [ "$(has_upper "$db")" = 1 ]; then
     expect "$db" "$TA" escape credential-dump /tmp/.s
     absent "$db" "$TA" web security-tool-removed
 else
-    ok "node-a: upper-layer rules # SKIP no files rows of scope upper (diff reader not run)"
+    notok "node-a: no files rows of scope upper: the diff reader did not run"
 fi
 benign "$db" "$TA" batch fresh vol after
 
@@ -212,7 +212,7 @@ if [ "$(has_upper "$db")" = 1 ]; then
     # web: a new .php in the web root whose content runs nothing: the weak form
     expect "$db" "$TD" web web-shell /srv/www/drop.php high
 else
-    ok "node-d: upper-layer rules # SKIP no files rows of scope upper (diff reader not run)"
+    notok "node-d: no files rows of scope upper: the diff reader did not run"
 fi
 benign "$db" "$TD" init
 check_eq "node-d: no host finding without a container" 0 \
