@@ -17,7 +17,7 @@ PKGS := libewf tsk libbfio libvslvm sqlite3 libmagic jansson zlib libcrypto
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 CC ?= cc
 OPT ?= -O2 -g
-WARN := -Wall -Wextra -Werror -Wno-unused-parameter -Wno-format-truncation
+WARN := -Wall -Wextra -Werror -Wno-unused-parameter -Wno-format-truncation -Wno-missing-field-initializers
 CPPFLAGS += -Iinclude -D_GNU_SOURCE -DHUSK_VERSION=\"$(VERSION)\" $(shell pkg-config --cflags $(PKGS))
 CFLAGS += -std=c11 $(OPT) $(WARN) $(SAN)
 LDFLAGS += $(SAN)

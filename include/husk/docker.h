@@ -18,12 +18,6 @@
 #include "husk/diag.h"
 #include "husk/vfs.h"
 
-/* Where a fact came from and how sure husk is of it (docs/case-db.md conventions). */
-typedef struct husk_prov {
-    const char *recovered_from; /* "live", "journal", "inode", "dirent", "carved" */
-    double confidence;          /* 1.0 for live files */
-} husk_prov;
-
 extern const husk_prov HUSK_PROV_LIVE;
 
 typedef struct husk_docker_opts {

@@ -59,7 +59,14 @@ typedef struct husk_dirent {
     size_t name_len;
     uint64_t inode;
     husk_ftype type; /* from the directory entry; may be HUSK_FT_UNKNOWN */
+    int deleted;     /* recovered views only: the live directory no longer holds this name */
 } husk_dirent;
+
+/* Where a fact came from and how sure husk is of it (docs/case-db.md conventions). */
+typedef struct husk_prov {
+    const char *recovered_from; /* "live", "journal", "inode", "dirent", "carved", ... */
+    double confidence;          /* 1.0 for live files */
+} husk_prov;
 
 /* Directory callback: return 0 to go on, >0 to stop early (not an error), <0 on error. */
 typedef int (*husk_dir_cb)(const husk_dirent *d, void *ctx);
@@ -81,6 +88,9 @@ typedef struct husk_fs_ops {
     /* Calls cb for every extended attribute of ino (in-inode and external). */
     int (*list_xattrs)(husk_fs *fs, uint64_t ino, husk_xattr_cb cb, void *ctx, husk_err *err);
     void (*close)(husk_fs *fs);
+    /* Optional (recovered views, include/husk/recover.h): how object ino was rebuilt, with a
+     * one-line explanation in how. NULL means every object is live. */
+    int (*provenance)(husk_fs *fs, uint64_t ino, husk_prov *p, char *how, size_t hown);
 } husk_fs_ops;
 
 struct husk_fs {
@@ -115,6 +125,8 @@ ssize_t husk_fs_read(husk_fs *fs, uint64_t ino, uint64_t off, void *buf, size_t 
                      husk_err *err);
 ssize_t husk_fs_readlink(husk_fs *fs, uint64_t ino, char *buf, size_t bufsize, husk_err *err);
 int husk_fs_list_xattrs(husk_fs *fs, uint64_t ino, husk_xattr_cb cb, void *ctx, husk_err *err);
+/* How object ino was obtained: {"live", 1.0} on ordinary file systems. how may be NULL. */
+int husk_fs_provenance(husk_fs *fs, uint64_t ino, husk_prov *p, char *how, size_t hown);
 
 #define HUSK_LOOKUP_FOLLOW 1 /* follow a symlink in the last component too */
 

@@ -92,6 +92,17 @@ int husk_fs_list_xattrs(husk_fs *fs, uint64_t ino, husk_xattr_cb cb, void *ctx, 
     return fs->ops->list_xattrs(fs, ino, cb, ctx, err);
 }
 
+int husk_fs_provenance(husk_fs *fs, uint64_t ino, husk_prov *p, char *how, size_t hown)
+{
+    if (how && hown)
+        how[0] = '\0';
+    if (fs->ops->provenance)
+        return fs->ops->provenance(fs, ino, p, how, hown);
+    p->recovered_from = "live";
+    p->confidence = 1.0;
+    return 0;
+}
+
 typedef struct child_find {
     const char *name;
     size_t len;
