@@ -1,0 +1,72 @@
+/*
+ * Recovering what `docker rm` deleted (docs/recovery.md of the shared research, and
+ * docs/architecture.md): recovered views of file systems, and carving.
+ *
+ * Recovered views. A view is a husk_fs that shows a file system as it was before deletions,
+ * as far as the evidence allows: every live object as it is, plus deleted directories, names
+ * and files rebuilt from
+ *   - ext4: older copies of inode-table, directory, extent-tree and xattr blocks in the jbd2
+ *     journal (matching inode generation), and freed blocks that kept their last content
+ *     (the data blocks of deleted directories, extent leaves, file data);
+ *   - XFS: inodes left in chunks still in use (leftover extents in the literal area), whole
+ *     inodes of freed chunks found in free space (magic "IN", v3, di_ino matching its place),
+ *     and directory remnants for names.
+ * Directory listings of a view give the live entries first, then the names the live
+ * directory no longer holds, marked husk_dirent.deleted. husk_fs_provenance() says how each
+ * object was rebuilt (recovered_from "live", "journal", "inode", "dirent") and how sure husk
+ * is (confidence in [0, 1]: lowered where blocks were reused since, checksums disagree, or
+ * sizes had to be guessed). The Docker readers run unchanged on a view, so a removed
+ * container's config, logs and upper layer go through the same parsers as a live one.
+ *
+ * Inode numbers in a view: a deleted object whose inode number now belongs to a different
+ * live object gets a synthetic number >= HUSK_REC_SYNTHETIC_BASE, so incarnations never mix.
+ *
+ * Carving. Unallocated space and the ext4 journal's blocks are scanned for Docker artefacts
+ * that no structure points to any more: config.v2.json and hostconfig.json (recognised by
+ * structure, any field order, validated by parsing), json-file log lines (also inside gzip
+ * members of rotated logs) and local-driver frames.
+ */
+#ifndef HUSK_RECOVER_H
+#define HUSK_RECOVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "husk/diag.h"
+#include "husk/err.h"
+#include "husk/vfs.h"
+
+#define HUSK_REC_SYNTHETIC_BASE (1ULL << 62)
+
+/* Builds the recovered view of an ext4 file system (src/recover/ext4_view.c) or an XFS one
+ * (src/recover/xfs_view.c). live must outlive the view; close the view with husk_fs_close().
+ * HUSK_E_NOTFOUND when the file system has nothing to recover from. */
+int husk_ext4_recovered_view(husk_fs *live, husk_diag *diag, husk_fs **view, husk_err *err);
+int husk_xfs_recovered_view(husk_fs *live, husk_diag *diag, husk_fs **view, husk_err *err);
+
+typedef enum husk_carve_kind {
+    HUSK_CARVE_CONFIG,     /* config.v2.json */
+    HUSK_CARVE_HOSTCONFIG, /* hostconfig.json */
+    HUSK_CARVE_JSONLOG,    /* one json-file log line (possibly from a gzip member) */
+    HUSK_CARVE_LOCALLOG,   /* one local-driver frame */
+} husk_carve_kind;
+
+typedef struct husk_carved {
+    husk_carve_kind kind;
+    const uint8_t *data; /* the artefact's bytes (a log line without its newline) */
+    size_t len;
+    uint64_t offset;     /* byte offset in the file system where it starts (for data from a
+                            gzip member: the member's offset) */
+    const char *where;   /* "unallocated", "journal", "slack" ... */
+    int in_gzip;         /* 1 when decompressed from a gzip member */
+} husk_carved;
+
+/* Return 0 to go on, >0 to stop, <0 on error. */
+typedef int (*husk_carve_cb)(const husk_carved *c, void *ctx);
+
+/* Scans the unallocated space of fs (and, for ext4, the journal's blocks) for Docker
+ * artefacts in large sequential reads (src/recover/carve.c). Each artefact is reported once
+ * (deduplicated by content). */
+int husk_carve_fs(husk_fs *fs, husk_carve_cb cb, void *ctx, husk_diag *diag, husk_err *err);
+
+#endif
