@@ -148,6 +148,65 @@ static void test_container_row_roundtrip(void **state)
     rmdir(dir);
 }
 
+
+/* Field changes across Docker versions (formats.md 3.3): the parser keys on names, so old
+ * and new layouts give the same columns; what a version lacks stays NULL, not a guess. */
+static void test_versions(void **state)
+{
+    (void)state;
+    husk_container c;
+    husk_err e = {0};
+    /* 17.06: no OS, no CgroupnsMode, no MaskedPaths, State without Health */
+    const char *cfg1706 =
+        "{\"StreamConfig\":{},\"State\":{\"Running\":true,\"Paused\":false,\"Restarting\":"
+        "false,\"OOMKilled\":false,\"RemovalInProgress\":false,\"Dead\":false,\"Pid\":42,"
+        "\"ExitCode\":0,\"Error\":\"\",\"StartedAt\":\"2017-07-01T10:00:00.123456789Z\","
+        "\"FinishedAt\":\"0001-01-01T00:00:00Z\"},\"ID\":"
+        "\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\",\"Created\":"
+        "\"2017-07-01T09:59:59.5Z\",\"Path\":\"nginx\",\"Args\":[],\"Config\":{\"Image\":"
+        "\"nginx\"},\"Image\":\"sha256:11\",\"Name\":\"/old\",\"Driver\":\"aufs\","
+        "\"MountPoints\":{\"/data\":{\"Source\":\"\",\"Destination\":\"/data\",\"RW\":true,"
+        "\"Name\":\"v\",\"Driver\":\"local\",\"Relabel\":\"\",\"Propagation\":\"\"}}}";
+    const char *hc1706 = "{\"Binds\":null,\"LogConfig\":{\"Type\":\"json-file\"},"
+                         "\"Privileged\":false,\"DiskQuota\":0}";
+    assert_int_equal(husk_container_parse(NULL, cfg1706, strlen(cfg1706), hc1706, strlen(hc1706),
+                                          &HUSK_PROV_LIVE, &c, &e),
+                     0);
+    assert_string_equal(c.state, "running");
+    assert_string_equal(c.driver, "aufs");
+    assert_null(husk_json_str(c.hostconfig, "CgroupnsMode"));
+    assert_null(husk_json_get(c.hostconfig, "MaskedPaths"));
+    husk_container_free(&c);
+
+    /* 29 on the containerd image store: Driver is the snapshotter, Image a manifest digest,
+     * reduced NetworkSettings, ImagePlatform present; paused and restarting states */
+    const char *cfg29 =
+        "{\"StreamConfig\":{},\"State\":{\"Running\":true,\"Paused\":true,\"Restarting\":"
+        "false,\"Dead\":false,\"Pid\":7,\"ExitCode\":0,\"StartedAt\":"
+        "\"2026-01-01T00:00:00Z\",\"FinishedAt\":\"0001-01-01T00:00:00Z\"},\"ID\":"
+        "\"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\",\"Image\":"
+        "\"sha256:index\",\"ImagePlatform\":{\"architecture\":\"amd64\",\"os\":\"linux\"},"
+        "\"Name\":\"/new\",\"Driver\":\"overlayfs\",\"NetworkSettings\":{\"SandboxID\":\"\"}}";
+    assert_int_equal(husk_container_parse(NULL, cfg29, strlen(cfg29), NULL, 0, &HUSK_PROV_LIVE,
+                                          &c, &e),
+                     0);
+    assert_string_equal(c.state, "paused");
+    assert_string_equal(c.driver, "overlayfs");
+    assert_string_equal(c.log_driver, ""); /* no hostconfig.json: unknown, not guessed */
+    husk_container_free(&c);
+    const char *restarting = "{\"State\":{\"Running\":true,\"Restarting\":true},\"ID\":"
+                             "\"cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc\"}";
+    husk_container_parse(NULL, restarting, strlen(restarting), NULL, 0, &HUSK_PROV_LIVE, &c, &e);
+    assert_string_equal(c.state, "restarting");
+    husk_container_free(&c);
+    const char *dead = "{\"State\":{\"Running\":false,\"Dead\":true,\"StartedAt\":"
+                       "\"2026-01-01T00:00:00Z\"},\"ID\":"
+                       "\"dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd\"}";
+    husk_container_parse(NULL, dead, strlen(dead), NULL, 0, &HUSK_PROV_LIVE, &c, &e);
+    assert_string_equal(c.state, "dead");
+    husk_container_free(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -155,6 +214,7 @@ int main(void)
         cmocka_unit_test(test_parse_and_state),
         cmocka_unit_test(test_damaged_config_keeps_container),
         cmocka_unit_test(test_container_row_roundtrip),
+        cmocka_unit_test(test_versions),
     };
     return cmocka_run_group_tests_name("docker", tests, NULL, NULL);
 }
