@@ -1,7 +1,7 @@
 #!/bin/bash
 # Regenerate husk's real Docker node disk images and their ground truth.
 #
-#   scripts/make-testimages.sh [a|b|c|d|all]    (default: all = a b c d; must run as root)
+#   scripts/make-testimages.sh [a|b|c|d|e|all]    (default: all = a b c d e; must run as root)
 #
 #   a -> testdata/node-a-ext4-gpt/   GPT + ext4, json-file logs, E01 + raw.xz
 #   b -> testdata/node-b-xfs-lvm/    MBR + LVM2 + XFS, local logs, raw.xz
@@ -9,6 +9,8 @@
 #                                    data-root /srv/docker-data in daemon.json, raw.xz
 #   d -> testdata/node-d-split-docker/ GPT: p1 ext4 node root, p2 XFS mounted at
 #                                    /var/lib/docker (Docker's data on its own fs), raw.xz
+#   e -> testdata/node-e-crash/      GPT + ext4 copied with no sync or freeze while the engine
+#                                    ran: needs_recovery, committed transactions in the journal
 #
 # Each image is made by a real dockerd (Debian 12 docker.io 20.10) running chrooted in the
 # node's root file system, on this machine's kernel. Needs: docker.io, containerd, runc,
@@ -19,7 +21,7 @@
 set -euo pipefail
 
 what=${1:-all}
-case $what in a | b | c | d | all) ;; *) echo "usage: $0 [a|b|c|d|all]" >&2; exit 2 ;; esac
+case $what in a | b | c | d | e | all) ;; *) echo "usage: $0 [a|b|c|d|e|all]" >&2; exit 2 ;; esac
 [ "$(id -u)" = 0 ] || { echo "$0: must run as root" >&2; exit 1; }
 
 REPO=$(cd "$(dirname "$0")/.." && pwd)
@@ -46,5 +48,8 @@ if [ "$what" = c ] || [ "$what" = all ]; then
 fi
 if [ "$what" = d ] || [ "$what" = all ]; then
     bash "$TI/node-d.sh" "$REPO/testdata/node-d-split-docker"
+fi
+if [ "$what" = e ] || [ "$what" = all ]; then
+    bash "$TI/node-e.sh" "$REPO/testdata/node-e-crash"
 fi
 echo "make-testimages: $what done in $(($(date +%s) - start)) s" >&2

@@ -41,6 +41,9 @@ int husk_casedb_add_filesystem(husk_casedb *db, int64_t volume_id, uint64_t offs
                                const char *fstype, const char *label, const char *uuid,
                                uint32_t block_size, uint64_t size, uint64_t root_inode,
                                int64_t *id, husk_err *err);
+/* filesystems.journal of file system fs_id (src/casedb/replayed.c). */
+int husk_casedb_set_fs_journal(husk_casedb *db, int64_t fs_id, const char *state,
+                               husk_err *err);
 int husk_casedb_add_data_root(husk_casedb *db, int64_t fs_id, const char *path,
                               const char *runtime, const char *driver, const char *how,
                               int64_t *id, husk_err *err);
@@ -160,5 +163,32 @@ typedef struct husk_row_docker_volume {
     const char *recovered_from, *opts_json;
 } husk_row_docker_volume;
 int husk_casedb_add_docker_volume(husk_casedb *db, const husk_row_docker_volume *r, husk_err *err);
+
+/*
+ * Journal replay (src/casedb/replayed.c): which rows of a file system that was read through a
+ * replayed journal came out differently than the home blocks would have given. The listing
+ * functions read every matching row first and then call cb once per row, so cb may write to
+ * the database; cb returns 0 to go on or a negative code to stop with that error. The mark
+ * functions set recovered_from = 'journal-replay' where it is NULL or 'live' (a more specific
+ * provenance, such as a carved or free-page row, is kept).
+ */
+typedef int (*husk_casedb_file_cb)(void *ctx, int64_t file_id, int64_t inode, husk_err *err);
+typedef int (*husk_casedb_path_cb)(void *ctx, const char *container_id, const char *path,
+                                   husk_err *err);
+/* files rows with filesystem_id = fs_id and an inode. */
+int husk_casedb_each_fs_file(husk_casedb *db, int64_t fs_id, husk_casedb_file_cb cb, void *ctx,
+                             husk_err *err);
+/* containers of data roots on fs_id, with the path of their config.v2.json on that file
+ * system. */
+int husk_casedb_each_fs_container(husk_casedb *db, int64_t fs_id, husk_casedb_path_cb cb,
+                                  void *ctx, husk_err *err);
+/* distinct (container, log file path) of logs rows whose container's data root is on fs_id. */
+int husk_casedb_each_fs_log_file(husk_casedb *db, int64_t fs_id, husk_casedb_path_cb cb,
+                                 void *ctx, husk_err *err);
+int husk_casedb_mark_replayed(husk_casedb *db, int64_t file_id, husk_err *err);
+int husk_casedb_mark_container_replayed(husk_casedb *db, const char *container_id,
+                                        husk_err *err);
+int husk_casedb_mark_log_file_replayed(husk_casedb *db, const char *container_id,
+                                       const char *file, husk_err *err);
 
 #endif

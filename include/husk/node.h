@@ -16,12 +16,22 @@ typedef struct husk_open_opts {
     const char *image_type;  /* -i: NULL to detect */
     int64_t sector_offset;   /* -o/--offset: -1 to detect volumes */
     const char *fstype;      /* -f: NULL to detect */
+    int no_replay;           /* --no-replay: read the home blocks only, never replay an ext
+                                journal that needs recovery (include/husk/replay.h) */
 } husk_open_opts;
 
+struct husk_replay;
+
 typedef struct husk_node_fs {
-    husk_fs *fs;
+    husk_fs *fs;             /* the view everything reads: the replayed one when the journal
+                                was replayed */
     size_t volume;           /* index into node->vols.v */
     husk_data_roots roots;
+    husk_fs *home;           /* the home-block view (journal not replayed) when fs is a
+                                replayed view, else NULL */
+    struct husk_replay *replay; /* the overlay fs is opened on, or NULL */
+    char journal[96];        /* filesystems.journal: "clean", "replayed (N transactions, M
+                                blocks)", "needs-recovery", "xfs-log-dirty", ... */
 } husk_node_fs;
 
 typedef struct husk_node {

@@ -2,6 +2,7 @@
 #include "husk/analyse.h"
 #include "husk/docker.h"
 #include "husk/findings.h"
+#include "replay_views.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -106,6 +107,8 @@ static int record_layout(husk_casedb *db, husk_node *n, int64_t *fs_ids, int64_t
         r = husk_casedb_add_filesystem(db, vol_ids[nf->volume], v->offset, nf->fs->fstype,
                                        nf->fs->label, nf->fs->uuid, nf->fs->block_size,
                                        nf->fs->size, nf->fs->root_inode, &fs_ids[i], err);
+        if (r == 0 && nf->journal[0])
+            r = husk_casedb_set_fs_journal(db, fs_ids[i], nf->journal, err);
         for (size_t j = 0; r == 0 && j < nf->roots.n; j++) {
             const husk_data_root *d = &nf->roots.v[j];
             r = husk_casedb_add_data_root(db, fs_ids[i], d->path, d->runtime, d->driver, d->how,
@@ -167,6 +170,8 @@ int husk_analyse(const char *path, const husk_analyse_opts *o, husk_casedb *db,
     r = husk_casedb_begin(db, err);
     if (r == 0)
         r = record_evidence(db, path, n, err);
+    if (r == 0)
+        r = husk_casedb_set_info(db, "journal_replay", o->open.no_replay ? "off" : "on", err);
     if (r == 0 && strcmp(n->image->format, "ewf") == 0)
         r = husk_casedb_set_info(db, "ewf_verified", "not-checked", err);
     if (r == 0 && o->verify)
@@ -188,6 +193,9 @@ int husk_analyse(const char *path, const husk_analyse_opts *o, husk_casedb *db,
      * host rows included, so it comes last */
     if (r == 0)
         r = husk_findings_run(db, n, diag, err);
+    /* every reader's rows are written: mark those the replayed journal alone shows */
+    if (r == 0)
+        r = husk_mark_journal_replay(db, n, fs_ids, diag, err);
     if (r == 0)
         r = husk_timeline_build(db, err);
     if (r == 0)

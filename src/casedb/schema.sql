@@ -4,8 +4,10 @@ CREATE TABLE case_info(key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE evidence_segments(idx INTEGER PRIMARY KEY, path TEXT, size INTEGER, sha256 TEXT);
 CREATE TABLE volumes(id INTEGER PRIMARY KEY, kind TEXT, offset INTEGER, length INTEGER,
   description TEXT, parent_id INTEGER);
+-- journal: the journal's state as found ('none', 'clean', 'needs-recovery ...',
+-- 'replayed (N transactions, M blocks)', 'xfs-log-dirty', ...; include/husk/replay.h).
 CREATE TABLE filesystems(id INTEGER PRIMARY KEY, volume_id INTEGER, offset INTEGER, fstype TEXT,
-  label TEXT, uuid TEXT, block_size INTEGER, size INTEGER, root_inode INTEGER);
+  label TEXT, uuid TEXT, block_size INTEGER, size INTEGER, root_inode INTEGER, journal TEXT);
 CREATE TABLE data_roots(id INTEGER PRIMARY KEY, filesystem_id INTEGER, path TEXT, runtime TEXT,
   storage_driver TEXT, how_found TEXT);
 CREATE TABLE images(id TEXT PRIMARY KEY, repo_tags TEXT, created TEXT, os TEXT, architecture TEXT,

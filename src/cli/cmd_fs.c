@@ -39,6 +39,8 @@ static void fs_usage(FILE *f, const char *cmd)
             "  -i, --image-type TYPE   raw, ewf, vmdk, vhd (default: detect)\n"
             "  -O, --offset SECTORS    a file system starts at this sector (TSK's -o)\n"
             "  -f, --fs-type TYPE      ext2, ext3, ext4 or xfs (default: detect)\n"
+            "      --no-replay         show the home blocks: do not replay an ext journal that\n"
+            "                          needs recovery (default: replay it in memory)\n"
             "%s"
             "  -h, --help              this help\n",
             cmd,
@@ -60,6 +62,7 @@ static int parse_fs_args(int argc, char **argv, const char *cmd, fs_args *a)
                                        {"fs-type", required_argument, NULL, 'f'},
                                        {"json", no_argument, NULL, 'j'},
                                        {"recursive", no_argument, NULL, 'r'},
+                                       {"no-replay", no_argument, NULL, 'N'},
                                        {"help", no_argument, NULL, 'h'},
                                        {NULL, 0, NULL, 0}};
     memset(a, 0, sizeof *a);
@@ -87,6 +90,7 @@ static int parse_fs_args(int argc, char **argv, const char *cmd, fs_args *a)
             break;
         case 'j': a->json = 1; break;
         case 'r': a->recursive = 1; break;
+        case 'N': a->open.no_replay = 1; break;
         case 'h': fs_usage(stdout, cmd); return -1;
         default: fs_usage(stderr, cmd); return HUSK_EXIT_USAGE;
         }

@@ -61,8 +61,8 @@ static const char *SQL_INFO = "SELECT key, value FROM case_info ORDER BY key";
 static const char *SQL_SEGS = "SELECT idx, path, size FROM evidence_segments ORDER BY idx";
 static const char *SQL_VOLS =
     "SELECT id, kind, offset, length, description, parent_id FROM volumes ORDER BY id";
-static const char *SQL_FS = "SELECT id, volume_id, offset, fstype, label, uuid, block_size, size "
-                            "FROM filesystems ORDER BY id";
+static const char *SQL_FS = "SELECT id, volume_id, offset, fstype, label, uuid, block_size, size, "
+                            "journal FROM filesystems ORDER BY id";
 static const char *SQL_ROOTS = "SELECT id, filesystem_id, path, runtime, storage_driver, how_found "
                                "FROM data_roots ORDER BY id";
 static const char *SQL_ERRS =
@@ -168,8 +168,12 @@ static void print_text(husk_casedb *cdb)
            "TYPE", "BLOCK", "UUID", "LABEL");
     if (sqlite3_prepare_v2(db, SQL_FS, -1, &st, NULL) == SQLITE_OK) {
         while (sqlite3_step(st) == SQLITE_ROW)
+        {
             printf("  %-3s %-4s %14s %-6s %-6s %-36s %s\n", col(st, 0), col(st, 1), col(st, 2),
                    husk_esc(col(st, 3)), col(st, 6), husk_esc(col(st, 5)), husk_esc(col(st, 4)));
+            if (sqlite3_column_type(st, 8) != SQLITE_NULL)
+                printf("      journal: %s\n", husk_esc(col(st, 8)));
+        }
         sqlite3_finalize(st);
     }
     printf("\nData roots\n  %-3s %-3s %-11s %-16s %-22s %s\n", "ID", "FS", "RUNTIME", "DRIVER",

@@ -13,6 +13,7 @@
 #include <tsk/libtsk.h>
 
 #include "ext4_raw.h"
+#include "husk/ext4.h"
 #include "husk/vfs.h"
 
 typedef struct ext4_priv {
@@ -21,8 +22,9 @@ typedef struct ext4_priv {
     /* one-entry cache: callers stat, then read a file in chunks */
     TSK_FS_FILE *file;
     uint64_t file_ino;
-    uint8_t *iraw; /* scratch for one raw inode */
-    uint8_t *blk;  /* scratch for one block */
+    uint8_t *iraw;        /* scratch for one raw inode */
+    uint8_t *blk;         /* scratch for one block */
+    TSK_FS_FILE *journal; /* the journal inode, opened on first use (husk_ext4_journal_read) */
 } ext4_priv;
 
 static int tsk_fail(husk_err *err, int code, const char *what)
@@ -234,6 +236,8 @@ static void ext4_close(husk_fs *fs)
     if (p) {
         if (p->file)
             tsk_fs_file_close(p->file);
+        if (p->journal)
+            tsk_fs_file_close(p->journal);
         if (p->tfs)
             tsk_fs_close(p->tfs);
         free(p->iraw);
@@ -298,4 +302,131 @@ int husk_ext4_open(TSK_IMG_INFO *img, uint64_t off, husk_fs **out, husk_err *err
     fs->root_inode = tfs->root_inum;
     *out = fs;
     return 0;
+}
+
+/* ---- ext4 specifics for the journal code (include/husk/ext4.h) ------------------------- */
+
+int husk_fs_is_ext4(const husk_fs *fs)
+{
+    return fs && fs->ops == &ext4_ops;
+}
+
+/* Opens the journal inode once. libtsk maps its blocks like any file's. */
+static int journal_file(ext4_priv *p, TSK_FS_FILE **out, husk_err *err)
+{
+    if (!p->journal) {
+        uint32_t ino = p->sb.journal_inum;
+        if (ino == 0 || ino > p->tfs->last_inum)
+            return husk_err_set(err, HUSK_E_NOTFOUND, "no internal journal (inode %u)", ino);
+        TSK_FS_FILE *f = tsk_fs_file_open_meta(p->tfs, NULL, (TSK_INUM_T)ino);
+        if (!f || !f->meta) {
+            if (f)
+                tsk_fs_file_close(f);
+            return tsk_fail(err, HUSK_E_FORMAT, "cannot open the journal inode");
+        }
+        p->journal = f;
+    }
+    *out = p->journal;
+    return 0;
+}
+
+int husk_ext4_get_info(husk_fs *fs, husk_ext4_info *info, husk_err *err)
+{
+    memset(info, 0, sizeof *info);
+    if (!husk_fs_is_ext4(fs))
+        return husk_err_set(err, HUSK_E_ARG, "not an ext2/3/4 file system");
+    ext4_priv *p = fs->priv;
+    /* s_journal_uuid is not in ext4_sb: read the superblock again rather than widen it */
+    uint8_t sb[EXT4_SB_SIZE];
+    if (tsk_fs_read(p->tfs, EXT4_SB_OFFSET, (char *)sb, sizeof sb) != (ssize_t)sizeof sb)
+        return tsk_fail(err, HUSK_E_IO, "cannot read the ext superblock");
+    info->block_size = p->sb.block_size;
+    info->blocks_count = p->sb.blocks_count;
+    info->inode_size = p->sb.inode_size;
+    info->feature_compat = p->sb.feature_compat;
+    info->feature_incompat = p->sb.feature_incompat;
+    info->feature_ro_compat = p->sb.feature_ro_compat;
+    info->has_journal = (p->sb.feature_compat & EXT4_FEATURE_COMPAT_HAS_JOURNAL) != 0;
+    info->needs_recovery = (p->sb.feature_incompat & EXT4_FEATURE_INCOMPAT_RECOVER) != 0;
+    info->journal_inum = p->sb.journal_inum;
+    memcpy(info->journal_uuid, sb + 0xD0, 16);
+    if (info->has_journal && info->journal_inum) {
+        TSK_FS_FILE *f = NULL;
+        int r = journal_file(p, &f, err);
+        if (r < 0)
+            return r;
+        info->journal_size = (uint64_t)f->meta->size;
+    }
+    return 0;
+}
+
+int husk_ext4_journal_read(void *vfs, uint64_t off, void *buf, size_t len, husk_err *err)
+{
+    husk_fs *fs = vfs;
+    if (!husk_fs_is_ext4(fs))
+        return husk_err_set(err, HUSK_E_ARG, "not an ext2/3/4 file system");
+    ext4_priv *p = fs->priv;
+    TSK_FS_FILE *f;
+    int r = journal_file(p, &f, err);
+    if (r < 0)
+        return r;
+    if (off > (uint64_t)f->meta->size || len > (uint64_t)f->meta->size - off)
+        return husk_err_set(err, HUSK_E_FORMAT, "journal read at %llu past its end",
+                            (unsigned long long)off);
+    ssize_t n = tsk_fs_file_read(f, (TSK_OFF_T)off, buf, len, TSK_FS_FILE_READ_FLAG_NONE);
+    if (n != (ssize_t)len)
+        return tsk_fail(err, HUSK_E_IO, "cannot read the journal");
+    return 0;
+}
+
+int husk_ext4_raw_inode(husk_fs *fs, uint64_t ino, uint8_t *buf, size_t bufsize, size_t *isize,
+                        husk_err *err)
+{
+    if (!husk_fs_is_ext4(fs))
+        return husk_err_set(err, HUSK_E_ARG, "not an ext2/3/4 file system");
+    ext4_priv *p = fs->priv;
+    int r = read_raw_inode(p, ino, err);
+    if (r < 0)
+        return r;
+    size_t n = p->sb.inode_size < bufsize ? p->sb.inode_size : bufsize;
+    memcpy(buf, p->iraw, n);
+    *isize = p->sb.inode_size;
+    return 0;
+}
+
+int husk_ext4_inode_runs(husk_fs *fs, uint64_t ino, husk_ext4_run_cb cb, void *ctx, husk_err *err)
+{
+    if (!husk_fs_is_ext4(fs))
+        return husk_err_set(err, HUSK_E_ARG, "not an ext2/3/4 file system");
+    TSK_FS_FILE *f;
+    int r = get_file(fs, ino, &f, err);
+    if (r < 0)
+        return r;
+    int nattr = tsk_fs_file_attr_getsize(f);
+    for (int i = 0; i < nattr; i++) {
+        const TSK_FS_ATTR *a = tsk_fs_file_attr_get_idx(f, i);
+        if (!a || !(a->flags & TSK_FS_ATTR_NONRES))
+            continue;
+        /* libtsk builds run lists from the inode; a damaged one may loop, so bound the walk */
+        size_t runs = 0;
+        for (const TSK_FS_ATTR_RUN *run = a->nrd.run; run; run = run->next) {
+            if (++runs > 1000000)
+                return husk_err_set(err, HUSK_E_LIMIT, "inode %llu has too many runs",
+                                    (unsigned long long)ino);
+            if (run->flags & (TSK_FS_ATTR_RUN_FLAG_SPARSE | TSK_FS_ATTR_RUN_FLAG_FILLER))
+                continue;
+            int c = cb((uint64_t)run->addr, (uint64_t)run->len, ctx);
+            if (c != 0)
+                return c < 0 ? c : 0;
+        }
+    }
+    return 0;
+}
+
+struct TSK_IMG_INFO *husk_ext4_image(husk_fs *fs)
+{
+    if (!husk_fs_is_ext4(fs))
+        return NULL;
+    ext4_priv *p = fs->priv;
+    return p->tfs->img_info;
 }

@@ -37,7 +37,7 @@ static int teardown(void **state)
 static const char *contract[] = {
     "case_info:key,value",
     "volumes:id,kind,offset,length,description",
-    "filesystems:id,volume_id,offset,fstype,label,uuid,block_size",
+    "filesystems:id,volume_id,offset,fstype,label,uuid,block_size,journal",
     "data_roots:id,filesystem_id,path,runtime,storage_driver",
     "images:id,repo_tags,created,os,architecture,config_json,recovered_from",
     "image_history:image_id,idx,created,created_by,empty_layer,comment",
