@@ -47,6 +47,10 @@ int husk_casedb_set_fs_journal(husk_casedb *db, int64_t fs_id, const char *state
 int husk_casedb_add_data_root(husk_casedb *db, int64_t fs_id, const char *path,
                               const char *runtime, const char *driver, const char *how,
                               int64_t *id, husk_err *err);
+/* Records where the node mounted file system fs_id, and the node paths of its data roots
+ * (mount point + path). Call after its data roots are added. */
+int husk_casedb_set_fs_mount(husk_casedb *db, int64_t fs_id, const char *mount_point,
+                             husk_err *err);
 int husk_casedb_add_error(husk_casedb *db, const char *phase, const char *object,
                           int64_t offset, const char *message);
 /* Sets finished_at to now and commits. */

@@ -32,6 +32,8 @@ typedef struct husk_node_fs {
     struct husk_replay *replay; /* the overlay fs is opened on, or NULL */
     char journal[96];        /* filesystems.journal: "clean", "replayed (N transactions, M
                                 blocks)", "needs-recovery", "xfs-log-dirty", ... */
+    char mount_point[256];   /* where the node mounted it ("/", "/var/lib/docker"), from the
+                                root file system's /etc/fstab; "" when unknown */
 } husk_node_fs;
 
 typedef struct husk_node {

@@ -114,6 +114,8 @@ static int record_layout(husk_casedb *db, husk_node *n, int64_t *fs_ids, int64_t
             r = husk_casedb_add_data_root(db, fs_ids[i], d->path, d->runtime, d->driver, d->how,
                                           &root_ids[i][j], err);
         }
+        if (r == 0 && nf->mount_point[0])
+            r = husk_casedb_set_fs_mount(db, fs_ids[i], nf->mount_point, err);
     }
     free(vol_ids);
     return r;

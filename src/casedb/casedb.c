@@ -274,6 +274,19 @@ int husk_casedb_add_data_root(husk_casedb *db, int64_t fs_id, const char *path,
     return r;
 }
 
+int husk_casedb_set_fs_mount(husk_casedb *db, int64_t fs_id, const char *mount_point,
+                             husk_err *err)
+{
+    int r = run_bound(db, "UPDATE filesystems SET mount_point = ? WHERE id = ?", err, "ti",
+                      mount_point, fs_id);
+    if (r == 0)
+        r = run_bound(db,
+                      "UPDATE data_roots SET node_path = CASE WHEN ?1 = '/' THEN path "
+                      "WHEN path = '/' THEN ?1 ELSE ?1 || path END WHERE filesystem_id = ?2",
+                      err, "ti", mount_point, fs_id);
+    return r;
+}
+
 int husk_casedb_add_error(husk_casedb *db, const char *phase, const char *object,
                           int64_t offset, const char *message)
 {

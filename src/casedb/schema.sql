@@ -7,9 +7,9 @@ CREATE TABLE volumes(id INTEGER PRIMARY KEY, kind TEXT, offset INTEGER, length I
 -- journal: the journal's state as found ('none', 'clean', 'needs-recovery ...',
 -- 'replayed (N transactions, M blocks)', 'xfs-log-dirty', ...; include/husk/replay.h).
 CREATE TABLE filesystems(id INTEGER PRIMARY KEY, volume_id INTEGER, offset INTEGER, fstype TEXT,
-  label TEXT, uuid TEXT, block_size INTEGER, size INTEGER, root_inode INTEGER, journal TEXT);
+  label TEXT, uuid TEXT, block_size INTEGER, size INTEGER, root_inode INTEGER, mount_point TEXT, journal TEXT);
 CREATE TABLE data_roots(id INTEGER PRIMARY KEY, filesystem_id INTEGER, path TEXT, runtime TEXT,
-  storage_driver TEXT, how_found TEXT);
+  storage_driver TEXT, how_found TEXT, node_path TEXT);
 CREATE TABLE images(id TEXT PRIMARY KEY, repo_tags TEXT, created TEXT, os TEXT, architecture TEXT,
   config_json TEXT, recovered_from TEXT, repo_digests TEXT, parent TEXT, last_updated TEXT,
   size INTEGER, digest_ok INTEGER, data_root_id INTEGER);

@@ -62,9 +62,9 @@ static const char *SQL_SEGS = "SELECT idx, path, size FROM evidence_segments ORD
 static const char *SQL_VOLS =
     "SELECT id, kind, offset, length, description, parent_id FROM volumes ORDER BY id";
 static const char *SQL_FS = "SELECT id, volume_id, offset, fstype, label, uuid, block_size, size, "
-                            "journal FROM filesystems ORDER BY id";
-static const char *SQL_ROOTS = "SELECT id, filesystem_id, path, runtime, storage_driver, how_found "
-                               "FROM data_roots ORDER BY id";
+                            "journal, mount_point FROM filesystems ORDER BY id";
+static const char *SQL_ROOTS = "SELECT id, filesystem_id, path, runtime, storage_driver, how_found, "
+                               "node_path FROM data_roots ORDER BY id";
 static const char *SQL_ERRS =
     "SELECT phase, object, offset, message FROM errors ORDER BY id LIMIT 50";
 
@@ -173,6 +173,8 @@ static void print_text(husk_casedb *cdb)
                    husk_esc(col(st, 3)), col(st, 6), husk_esc(col(st, 5)), husk_esc(col(st, 4)));
             if (sqlite3_column_type(st, 8) != SQLITE_NULL)
                 printf("      journal: %s\n", husk_esc(col(st, 8)));
+            if (sqlite3_column_type(st, 9) != SQLITE_NULL)
+                printf("      mounted on the node at %s (its /etc/fstab)\n", husk_esc(col(st, 9)));
         }
         sqlite3_finalize(st);
     }
@@ -180,9 +182,18 @@ static void print_text(husk_casedb *cdb)
            "FOUND BY", "PATH");
     if (sqlite3_prepare_v2(db, SQL_ROOTS, -1, &st, NULL) == SQLITE_OK) {
         while (sqlite3_step(st) == SQLITE_ROW)
-            printf("  %-3s %-3s %-11s %-16s %-22s %s\n", col(st, 0), col(st, 1),
+            printf("  %-3s %-3s %-11s %-16s %-22s %s%s%s%s\n", col(st, 0), col(st, 1),
                    husk_esc(col(st, 3)), husk_esc(col(st, 4)), husk_esc(col(st, 5)),
-                   husk_esc(col(st, 2)));
+                   husk_esc(col(st, 2)),
+                   sqlite3_column_type(st, 6) != SQLITE_NULL && strcmp(col(st, 6), col(st, 2))
+                       ? " (on the node: "
+                       : "",
+                   sqlite3_column_type(st, 6) != SQLITE_NULL && strcmp(col(st, 6), col(st, 2))
+                       ? husk_esc(col(st, 6))
+                       : "",
+                   sqlite3_column_type(st, 6) != SQLITE_NULL && strcmp(col(st, 6), col(st, 2))
+                       ? ")"
+                       : "");
         sqlite3_finalize(st);
     }
     print_summary(db);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static int add_fs(husk_node *n, husk_fs *fs, size_t vol)
 {
@@ -50,6 +51,85 @@ static int open_replayed(husk_node_fs *nf, const husk_volume *v, const husk_open
     return 0;
 }
 
+#define MAX_FSTAB (1u << 20)
+
+/* 1 when an fstab source names this file system: UUID=, LABEL=, /dev/disk/by-uuid|by-label/,
+ * or an LVM device (/dev/VG/LV, /dev/mapper/VG-LV) matching the volume's VG/LV. */
+static int fstab_source_matches(const char *src, const husk_node_fs *nf, const husk_volume *v)
+{
+    const husk_fs *fs = nf->fs;
+    const char *val = NULL;
+    int by_uuid = 0;
+    if (strncasecmp(src, "UUID=", 5) == 0)
+        val = src + 5, by_uuid = 1;
+    else if (strncmp(src, "/dev/disk/by-uuid/", 18) == 0)
+        val = src + 18, by_uuid = 1;
+    else if (strncasecmp(src, "LABEL=", 6) == 0)
+        val = src + 6;
+    else if (strncmp(src, "/dev/disk/by-label/", 19) == 0)
+        val = src + 19;
+    if (val) {
+        char buf[128];
+        snprintf(buf, sizeof buf, "%s", val);
+        size_t n = strlen(buf);
+        if (n >= 2 && buf[0] == '"' && buf[n - 1] == '"') {
+            memmove(buf, buf + 1, n - 2);
+            buf[n - 2] = '\0';
+        }
+        return by_uuid ? fs->uuid[0] && strcasecmp(buf, fs->uuid) == 0
+                       : fs->label[0] && strcmp(buf, fs->label) == 0;
+    }
+    /* LVM: the volume description is "LVM logical volume VG/LV (...)" */
+    const char *lv = strstr(v->description, "LVM logical volume ");
+    if (!lv || strcmp(v->kind, "lvm") != 0)
+        return 0;
+    char vg[128], name[128], a[300], b[300];
+    if (sscanf(lv + 19, "%127[^/]/%127[^ ]", vg, name) != 2)
+        return 0;
+    snprintf(a, sizeof a, "/dev/%s/%s", vg, name);
+    snprintf(b, sizeof b, "/dev/mapper/%s-%s", vg, name);
+    return strcmp(src, a) == 0 || strcmp(src, b) == 0;
+}
+
+/*
+ * Where the node mounted each file system. The root file system is the one holding
+ * /etc/fstab (or the only one); its fstab names the others by UUID, label or LVM path. This is
+ * what lets an examiner read a file system that was the node's /var/lib/docker as such.
+ */
+static void find_mount_points(husk_node *n, husk_diag *diag)
+{
+    husk_node_fs *root = NULL;
+    char *tab = NULL;
+    size_t len = 0;
+    for (size_t i = 0; i < n->nfs && !root; i++) {
+        uint64_t ino;
+        if (husk_fs_lookup(n->fss[i].fs, "/etc/fstab", HUSK_LOOKUP_FOLLOW, &ino, NULL) == 0 &&
+            husk_fs_read_all(n->fss[i].fs, ino, MAX_FSTAB, &tab, &len, NULL) == 0)
+            root = &n->fss[i];
+    }
+    if (!root) {
+        if (n->nfs == 1 && husk_fs_lookup(n->fss[0].fs, "/etc", 0, &(uint64_t){0}, NULL) == 0)
+            snprintf(n->fss[0].mount_point, sizeof n->fss[0].mount_point, "/");
+        return;
+    }
+    snprintf(root->mount_point, sizeof root->mount_point, "/");
+    char *save = NULL;
+    for (char *line = strtok_r(tab, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        char src[256], dst[256];
+        if (line[0] == '#' || sscanf(line, "%255s %255s", src, dst) != 2 || dst[0] != '/')
+            continue;
+        for (size_t i = 0; i < n->nfs; i++) {
+            husk_node_fs *nf = &n->fss[i];
+            if (nf == root || nf->mount_point[0])
+                continue;
+            if (fstab_source_matches(src, nf, &n->vols.v[nf->volume]))
+                snprintf(nf->mount_point, sizeof nf->mount_point, "%s", dst);
+        }
+    }
+    (void)diag;
+    free(tab);
+}
+
 int husk_node_open(const char *path, const husk_open_opts *o, husk_node **out, husk_diag *diag,
                    husk_err *err)
 {
@@ -91,6 +171,7 @@ int husk_node_open(const char *path, const husk_open_opts *o, husk_node **out, h
             husk_diag_report(diag, "data-roots", v->description, (int64_t)v->offset, "%s",
                              e.msg);
     }
+    find_mount_points(n, diag);
     *out = n;
     return 0;
 }

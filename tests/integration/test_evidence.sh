@@ -106,3 +106,11 @@ $(sed -n 's/^fs2_offset_bytes=//p' "$L")|xfs|$(sed -n 's/^fs2_uuid=//p' "$L")" \
 check_eq "split /var/lib/docker: the XFS is the data root (empty mount point on the root fs is not)" \
     "xfs|/|docker|overlay2|top-level layout" \
     "$(sql "$db" "select f.fstype, d.path, d.runtime, d.storage_driver, d.how_found from data_roots d join filesystems f on f.id = d.filesystem_id")"
+check_eq "split /var/lib/docker: mount points from the node's /etc/fstab" "ext4|/
+xfs|/var/lib/docker" "$(sql "$db" "select fstype, mount_point from filesystems order by offset")"
+check_eq "split /var/lib/docker: the data root's node path" "/var/lib/docker" \
+    "$(sql "$db" "select node_path from data_roots")"
+check_eq "whole disk: the only file system is the root" "/" \
+    "$(sql "$WORK/c.db" "select mount_point from filesystems")"
+check_eq "whole disk: node path of the moved data root" "/srv/docker-data" \
+    "$(sql "$WORK/c.db" "select node_path from data_roots")"
