@@ -2,6 +2,7 @@
  * Docker does (full ID, unique ID prefix, or name with or without its leading slash). */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "casecmd.h"
 #include "cli.h"
@@ -65,4 +66,32 @@ int casecmd_container(husk_casedb *db, const char *ref, char id[65])
     else
         cli_error("no such container: %s ('husk containers CASE.db' lists them)", ref);
     return found > 1 ? HUSK_EXIT_USAGE : HUSK_EXIT_FAIL;
+}
+
+const char *casecmd_col(sqlite3_stmt *st, int i)
+{
+    const unsigned char *t = sqlite3_column_text(st, i);
+    return t ? (const char *)t : "";
+}
+
+void casecmd_go_time(const char *rfc, char *out, size_t n)
+{
+    if (!rfc || strlen(rfc) < 19)
+        snprintf(out, n, "%s", "");
+    else
+        snprintf(out, n, "%.10s %.8s +0000 UTC", rfc, rfc + 11);
+}
+
+int casecmd_json_flags(void)
+{
+    return JSON_PRESERVE_ORDER | (isatty(STDOUT_FILENO) ? JSON_ENSURE_ASCII : 0);
+}
+
+void casecmd_print_json_line(json_t *o)
+{
+    char *s = o ? json_dumps(o, JSON_COMPACT | casecmd_json_flags()) : NULL;
+    if (s)
+        puts(s);
+    free(s);
+    json_decref(o);
 }

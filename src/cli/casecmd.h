@@ -4,6 +4,9 @@
 
 #include <stdlib.h>
 
+#include <jansson.h>
+#include <sqlite3.h>
+
 #include "husk/casedb.h"
 
 /* Opens CASE.db read-only; prints the error and returns an exit code on failure, 0 on
@@ -12,5 +15,16 @@ int casecmd_open(const char *path, husk_casedb **db);
 /* Resolves a container reference like Docker: full ID, name (with or without '/'), or unique
  * ID prefix. Prints the error and returns an exit code on failure, 0 on success. */
 int casecmd_container(husk_casedb *db, const char *ref, char id[65]);
+
+/* Column i of the current row as text, "" for NULL. */
+const char *casecmd_col(sqlite3_stmt *st, int i);
+/* "2026-11-30T02:05:07.786798934Z" -> "2026-11-30 02:05:07 +0000 UTC": Go's time.String() of
+ * the Unix seconds Docker's API returns, which `docker ps/images --format json` print. */
+void casecmd_go_time(const char *rfc, char *out, size_t n);
+/* Prints o compactly on one line and frees it; on a terminal every non-ASCII character is
+ * written as \uXXXX, so evidence strings cannot drive the terminal. */
+void casecmd_print_json_line(json_t *o);
+/* jansson flags for output: ENSURE_ASCII on a terminal. */
+int casecmd_json_flags(void);
 
 #endif

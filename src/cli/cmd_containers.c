@@ -15,12 +15,6 @@
 #include "husk/escape.h"
 #include "husk/strbuf.h"
 
-static const char *col(sqlite3_stmt *st, int i)
-{
-    const unsigned char *t = sqlite3_column_text(st, i);
-    return t ? (const char *)t : "";
-}
-
 /* Go's strconv.Quote for the strings Docker quotes (docker ps' COMMAND). Printable UTF-8 is
  * kept, as Go keeps printable runes. */
 static void go_quote(husk_strbuf *sb, const char *s)
@@ -28,15 +22,33 @@ static void go_quote(husk_strbuf *sb, const char *s)
     husk_sb_adds(sb, "\"");
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         switch (*p) {
-        case '"': husk_sb_adds(sb, "\\\""); break;
-        case '\\': husk_sb_adds(sb, "\\\\"); break;
-        case '\a': husk_sb_adds(sb, "\\a"); break;
-        case '\b': husk_sb_adds(sb, "\\b"); break;
-        case '\f': husk_sb_adds(sb, "\\f"); break;
-        case '\n': husk_sb_adds(sb, "\\n"); break;
-        case '\r': husk_sb_adds(sb, "\\r"); break;
-        case '\t': husk_sb_adds(sb, "\\t"); break;
-        case '\v': husk_sb_adds(sb, "\\v"); break;
+        case '"':
+            husk_sb_adds(sb, "\\\"");
+            break;
+        case '\\':
+            husk_sb_adds(sb, "\\\\");
+            break;
+        case '\a':
+            husk_sb_adds(sb, "\\a");
+            break;
+        case '\b':
+            husk_sb_adds(sb, "\\b");
+            break;
+        case '\f':
+            husk_sb_adds(sb, "\\f");
+            break;
+        case '\n':
+            husk_sb_adds(sb, "\\n");
+            break;
+        case '\r':
+            husk_sb_adds(sb, "\\r");
+            break;
+        case '\t':
+            husk_sb_adds(sb, "\\t");
+            break;
+        case '\v':
+            husk_sb_adds(sb, "\\v");
+            break;
         default:
             if (*p < 0x20 || *p == 0x7f)
                 husk_sb_addf(sb, "\\x%02x", *p);
@@ -62,17 +74,6 @@ static void docker_command(husk_strbuf *sb, const char *path, const char *args_j
         husk_sb_addf(sb, strchr(s, ' ') ? " '%s'" : " %s", s);
     }
     json_decref(args);
-}
-
-/* "2026-11-30T02:05:07.786798934Z" -> "2026-11-30 02:05:07 +0000 UTC" (Go's time.String of
- * the Unix seconds Docker's API returns). */
-static void go_time(const char *rfc, char *out, size_t n)
-{
-    if (!rfc || strlen(rfc) < 19) {
-        snprintf(out, n, "%s", "");
-        return;
-    }
-    snprintf(out, n, "%.10s %.8s +0000 UTC", rfc, rfc + 11);
 }
 
 static void containers_usage(FILE *f)
@@ -137,25 +138,19 @@ int cmd_containers(int argc, char **argv)
                "IMAGE", notrunc ? 40 : 22, "COMMAND", "CREATED", "STATE", "EXIT", "NAMES");
     while (sqlite3_step(st) == SQLITE_ROW) {
         husk_strbuf cmd = HUSK_STRBUF_INIT, q = HUSK_STRBUF_INIT;
-        docker_command(&cmd, col(st, 3),
-                       sqlite3_column_type(st, 4) == SQLITE_NULL ? NULL : col(st, 4));
+        docker_command(&cmd, casecmd_col(st, 3),
+                       sqlite3_column_type(st, 4) == SQLITE_NULL ? NULL : casecmd_col(st, 4));
         go_quote(&q, husk_sb_str(&cmd));
         char created[64];
-        go_time(col(st, 5), created, sizeof created);
+        casecmd_go_time(casecmd_col(st, 5), created, sizeof created);
         if (json) {
-            json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "ID", col(st, 0), "Names",
-                                  col(st, 1), "Image", col(st, 2), "Command", husk_sb_str(&q),
-                                  "CreatedAt", created, "State", col(st, 6), "RecoveredFrom",
-                                  col(st, 10));
+            json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "ID", casecmd_col(st, 0),
+                                  "Names", casecmd_col(st, 1), "Image", casecmd_col(st, 2),
+                                  "Command", husk_sb_str(&q), "CreatedAt", created, "State",
+                                  casecmd_col(st, 6), "RecoveredFrom", casecmd_col(st, 10));
             if (o && sqlite3_column_type(st, 7) != SQLITE_NULL)
                 json_object_set_new(o, "ExitCode", json_integer(sqlite3_column_int64(st, 7)));
-            char *s = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER |
-                                            (isatty(STDOUT_FILENO) ? JSON_ENSURE_ASCII : 0))
-                        : NULL;
-            if (s)
-                puts(s);
-            free(s);
-            json_decref(o);
+            casecmd_print_json_line(o);
         } else {
             const char *shown = husk_sb_str(&q);
             char cut[64];
@@ -164,11 +159,13 @@ int cmd_containers(int argc, char **argv)
                 shown = cut;
             }
             char exitc[16] = "";
-            if (sqlite3_column_type(st, 7) != SQLITE_NULL && strcmp(col(st, 6), "created") != 0)
+            if (sqlite3_column_type(st, 7) != SQLITE_NULL &&
+                strcmp(casecmd_col(st, 6), "created") != 0)
                 snprintf(exitc, sizeof exitc, "%lld", (long long)sqlite3_column_int64(st, 7));
             printf("%-*.*s  %-20s  %-*s  %-30s  %-10s %-4s  %s\n", notrunc ? 64 : 12,
-                   notrunc ? 64 : 12, col(st, 0), husk_esc(col(st, 2)), notrunc ? 40 : 22,
-                   husk_esc(shown), created, husk_esc(col(st, 6)), exitc, husk_esc(col(st, 1)));
+                   notrunc ? 64 : 12, casecmd_col(st, 0), husk_esc(casecmd_col(st, 2)),
+                   notrunc ? 40 : 22, husk_esc(shown), created, husk_esc(casecmd_col(st, 6)), exitc,
+                   husk_esc(casecmd_col(st, 1)));
         }
         husk_sb_release(&cmd);
         husk_sb_release(&q);
@@ -192,8 +189,8 @@ static json_t *inspect_state(json_t *state, const char *status)
 {
     json_t *o = json_object();
     json_object_set_new(o, "Status", json_string(status));
-    static const char *keys[] = {"Running", "Paused", "Restarting", "OOMKilled", "Dead", "Pid",
-                                 "ExitCode", "Error", "StartedAt", "FinishedAt"};
+    static const char *keys[] = {"Running", "Paused",   "Restarting", "OOMKilled", "Dead",
+                                 "Pid",     "ExitCode", "Error",      "StartedAt", "FinishedAt"};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
         copy_key(o, state, keys[i]);
     json_t *h = json_object_get(state, "Health");
@@ -222,7 +219,8 @@ static json_t *inspect_mounts(json_t *mps)
         if (drv && *drv)
             json_object_set_new(m, "Driver", json_string(drv));
         json_t *mode = json_object_get(mp, "Relabel");
-        json_object_set_new(m, "Mode", json_string(json_is_string(mode) ? json_string_value(mode) : ""));
+        json_object_set_new(m, "Mode",
+                            json_string(json_is_string(mode) ? json_string_value(mode) : ""));
         json_object_set_new(m, "RW", json_boolean(json_is_true(json_object_get(mp, "RW"))));
         json_t *prop = json_object_get(mp, "Propagation");
         json_object_set_new(m, "Propagation",
@@ -263,18 +261,18 @@ static json_t *inspect_one(sqlite3 *s, const char *id)
         return NULL;
     sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
     if (sqlite3_step(st) == SQLITE_ROW) {
-        json_t *cfg = json_loads(col(st, 0), 0, NULL);
-        json_t *hc = json_loads(col(st, 1), 0, NULL);
+        json_t *cfg = json_loads(casecmd_col(st, 0), 0, NULL);
+        json_t *hc = json_loads(casecmd_col(st, 1), 0, NULL);
         out = json_object();
         json_object_set_new(out, "Id", json_string(id));
         copy_key(out, cfg, "Created");
         copy_key(out, cfg, "Path");
         copy_key(out, cfg, "Args");
         json_object_set_new(out, "State",
-                            inspect_state(json_object_get(cfg, "State"), col(st, 2)));
+                            inspect_state(json_object_get(cfg, "State"), casecmd_col(st, 2)));
         copy_key(out, cfg, "Image");
         static const char *paths[] = {"ResolvConfPath", "HostnamePath", "HostsPath", "LogPath",
-                                      "Name", "RestartCount", "Driver"};
+                                      "Name",           "RestartCount", "Driver"};
         for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++)
             copy_key(out, cfg, paths[i]);
         json_t *os = json_object_get(cfg, "OS");
@@ -284,13 +282,14 @@ static json_t *inspect_one(sqlite3 *s, const char *id)
         copy_key(out, cfg, "AppArmorProfile");
         json_object_set_new(out, "ExecIDs", json_null());
         json_object_set(out, "HostConfig", hc ? hc : json_null());
-        json_object_set_new(out, "GraphDriver",
-                            graph_driver(col(st, 4), col(st, 5), col(st, 3), NULL));
+        json_object_set_new(
+            out, "GraphDriver",
+            graph_driver(casecmd_col(st, 4), casecmd_col(st, 5), casecmd_col(st, 3), NULL));
         json_object_set_new(out, "Mounts", inspect_mounts(json_object_get(cfg, "MountPoints")));
         copy_key(out, cfg, "Config");
         copy_key(out, cfg, "NetworkSettings");
         /* husk's own: how this container was recovered */
-        json_object_set_new(out, "HuskRecoveredFrom", json_string(col(st, 6)));
+        json_object_set_new(out, "HuskRecoveredFrom", json_string(casecmd_col(st, 6)));
         json_object_set_new(out, "HuskConfidence", json_real(sqlite3_column_double(st, 7)));
         json_decref(cfg);
         json_decref(hc);
@@ -344,10 +343,8 @@ int cmd_inspect(int argc, char **argv)
         if (o)
             json_array_append_new(arr, o);
     }
-    /* On a terminal every non-ASCII character is written as \uXXXX (jansson already escapes
-     * control characters), so evidence strings cannot drive the terminal. */
-    char *s = json_dumps(arr, JSON_INDENT(4) | JSON_PRESERVE_ORDER |
-                                  (isatty(STDOUT_FILENO) ? JSON_ENSURE_ASCII : 0));
+    /* jansson escapes control characters; on a terminal non-ASCII too (casecmd_json_flags) */
+    char *s = json_dumps(arr, JSON_INDENT(4) | casecmd_json_flags());
     if (s)
         puts(s);
     free(s);

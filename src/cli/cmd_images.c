@@ -12,12 +12,6 @@
 #include "cli.h"
 #include "husk/escape.h"
 
-static const char *col(sqlite3_stmt *st, int i)
-{
-    const unsigned char *t = sqlite3_column_text(st, i);
-    return t ? (const char *)t : "";
-}
-
 /* go-units HumanSizeWithPrecision: decimal units, %.*g. */
 static void human_size(double size, int precision, char *out, size_t n)
 {
@@ -28,28 +22,6 @@ static void human_size(double size, int precision, char *out, size_t n)
         i++;
     }
     snprintf(out, n, "%.*g%s", precision, size, units[i]);
-}
-
-static void go_time(const char *rfc, char *out, size_t n)
-{
-    if (!rfc || strlen(rfc) < 19)
-        snprintf(out, n, "%s", "");
-    else
-        snprintf(out, n, "%.10s %.8s +0000 UTC", rfc, rfc + 11);
-}
-
-static int json_flags(void)
-{
-    return JSON_COMPACT | JSON_PRESERVE_ORDER | (isatty(STDOUT_FILENO) ? JSON_ENSURE_ASCII : 0);
-}
-
-static void print_json(json_t *o)
-{
-    char *s = json_dumps(o, json_flags());
-    if (s)
-        puts(s);
-    free(s);
-    json_decref(o);
 }
 
 static void images_usage(FILE *f)
@@ -84,15 +56,15 @@ static void image_row(int json, int notrunc, const char *repo, const char *tag, 
                       const char *digest, const char *created, sqlite3_int64 size, int has_size)
 {
     char cat[64], sz[32] = "", vsz[32] = "";
-    go_time(created, cat, sizeof cat);
+    casecmd_go_time(created, cat, sizeof cat);
     if (has_size) {
         human_size((double)size, 3, sz, sizeof sz);
         human_size((double)size, 4, vsz, sizeof vsz);
     }
     if (json) {
-        print_json(json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "Repository", repo, "Tag", tag,
-                             "ID", id, "Digest", digest, "CreatedAt", cat, "Size", sz,
-                             "VirtualSize", vsz));
+        casecmd_print_json_line(json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "Repository", repo,
+                                          "Tag", tag, "ID", id, "Digest", digest, "CreatedAt", cat,
+                                          "Size", sz, "VirtualSize", vsz));
         return;
     }
     const char *shown = notrunc ? id : (strncmp(id, "sha256:", 7) == 0 ? id + 7 : id);
@@ -147,8 +119,8 @@ int cmd_images(int argc, char **argv)
         printf("%-30s %-12s %-*s %-30s %s\n", "REPOSITORY", "TAG", notrunc ? 71 : 12, "IMAGE ID",
                "CREATED", "SIZE");
     while (sqlite3_step(st) == SQLITE_ROW) {
-        json_t *tags = json_loads(col(st, 1), 0, NULL);
-        json_t *digests = json_loads(col(st, 2), 0, NULL);
+        json_t *tags = json_loads(casecmd_col(st, 1), 0, NULL);
+        json_t *digests = json_loads(casecmd_col(st, 2), 0, NULL);
         const char *digest = "<none>";
         if (json_array_size(digests) > 0) {
             const char *d = json_string_value(json_array_get(digests, 0));
@@ -159,8 +131,8 @@ int cmd_images(int argc, char **argv)
         if (json_array_size(tags) == 0) {
             int children = sqlite3_column_int(st, 5);
             if (all || children == 0)
-                image_row(json, notrunc, "<none>", "<none>", col(st, 0), digest, col(st, 3),
-                          sqlite3_column_int64(st, 4), has_size);
+                image_row(json, notrunc, "<none>", "<none>", casecmd_col(st, 0), digest,
+                          casecmd_col(st, 3), sqlite3_column_int64(st, 4), has_size);
         }
         size_t i;
         json_t *t;
@@ -169,7 +141,7 @@ int cmd_images(int argc, char **argv)
             char repo[512], tag[256];
             split_tag(json_string_value(t) ? json_string_value(t) : "", repo, sizeof repo, tag,
                       sizeof tag);
-            image_row(json, notrunc, repo, tag, col(st, 0), digest, col(st, 3),
+            image_row(json, notrunc, repo, tag, casecmd_col(st, 0), digest, casecmd_col(st, 3),
                       sqlite3_column_int64(st, 4), has_size);
         }
         json_decref(tags);
@@ -201,7 +173,7 @@ static int resolve_image(sqlite3 *s, const char *ref, char *id, size_t n)
     sqlite3_bind_text(st, 3, strlen(hex) >= 4 ? hex : "-", -1, SQLITE_TRANSIENT);
     while (sqlite3_step(st) == SQLITE_ROW)
         if (found++ == 0)
-            snprintf(id, n, "%s", col(st, 0));
+            snprintf(id, n, "%s", casecmd_col(st, 0));
     sqlite3_finalize(st);
     return found;
 }
@@ -274,24 +246,26 @@ int cmd_history(int argc, char **argv)
     int depth = 0;
     while (sqlite3_step(st) == SQLITE_ROW) {
         char created[40] = "", size[32];
-        const char *c0 = col(st, 0);
+        const char *c0 = casecmd_col(st, 0);
         if (strlen(c0) >= 19)
             snprintf(created, sizeof created, "%.19sZ", c0);
         human_size((double)sqlite3_column_int64(st, 2), 3, size, sizeof size);
         const char *shown = cur[0] ? cur : "<missing>";
         if (json) {
-            print_json(json_pack("{s:s,s:s,s:s,s:s,s:s}", "Comment", col(st, 3), "CreatedAt",
-                                 created, "CreatedBy", col(st, 1), "ID", shown, "Size", size));
+            casecmd_print_json_line(json_pack("{s:s,s:s,s:s,s:s,s:s}", "Comment",
+                                              casecmd_col(st, 3), "CreatedAt", created, "CreatedBy",
+                                              casecmd_col(st, 1), "ID", shown, "Size", size));
         } else {
             printf("%-*.*s %-22s %-*.*s %-10s %s\n", notrunc ? 71 : 12, notrunc ? 71 : 12,
                    cur[0] ? (notrunc ? cur : cur + 7) : "<missing>", created, notrunc ? 60 : 45,
-                   notrunc ? 100000 : 45, husk_esc(col(st, 1)), size, husk_esc(col(st, 3)));
+                   notrunc ? 100000 : 45, husk_esc(casecmd_col(st, 1)), size,
+                   husk_esc(casecmd_col(st, 3)));
         }
         if (cur[0] && ++depth < 10000) {
             sqlite3_reset(pst);
             sqlite3_bind_text(pst, 1, cur, -1, SQLITE_TRANSIENT);
             if (sqlite3_step(pst) == SQLITE_ROW && sqlite3_column_type(pst, 0) != SQLITE_NULL)
-                snprintf(cur, sizeof cur, "%s", col(pst, 0));
+                snprintf(cur, sizeof cur, "%s", casecmd_col(pst, 0));
             else
                 cur[0] = '\0';
         }
