@@ -20,6 +20,7 @@ static const cli_cmd commands[] = {
     {"ls", cmd_ls, "list a directory of the evidence by path (through volumes and LVM)"},
     {"stat", cmd_stat, "show a file's metadata, times to the ns, xattrs, overlay markers"},
     {"cat", cmd_cat, "write a file of the evidence to standard output"},
+    {"carve", cmd_carve, "carve deleted Docker configs and log lines from free space"},
 };
 
 static void usage(FILE *f)

@@ -11,6 +11,7 @@ typedef struct husk_analyse_opts {
     husk_open_opts open;
     int verify;                 /* --verify: hash the media, compare with EWF's stored hashes */
     int hash_images;            /* --hash-images: files rows for image layers too */
+    int no_recover;             /* --no-recover: skip containers removed with docker rm */
     const char *command_line;   /* as typed, for case_info */
     husk_progress_fn progress;  /* optional, for long reads */
     void *progress_ctx;

@@ -14,7 +14,7 @@ typedef struct husk_diag {
     void (*report)(void *ctx, const char *phase, const char *object, int64_t offset,
                    const char *msg);
     void *ctx;
-    unsigned count;
+    unsigned count; /* problems reported, not counting phase "recovery" notes */
 } husk_diag;
 
 void husk_diag_report(husk_diag *d, const char *phase, const char *object, int64_t offset,

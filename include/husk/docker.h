@@ -104,6 +104,13 @@ int husk_docker_diff(const husk_docker_root *r, const husk_container *c, husk_ca
 int husk_docker_volumes(const husk_docker_root *r, husk_casedb *db, husk_diag *diag,
                         husk_err *err);
 
+/* Containers removed with docker rm: view is the data root on a recovered view of its file
+ * system (include/husk/recover.h); every container directory the live file system no longer
+ * has is read like a live one and written with state "removed" and the provenance of what
+ * could be rebuilt (config, host config, logs, upper layer). */
+int husk_docker_removed(const husk_docker_root *view, husk_casedb *db, husk_diag *diag,
+                        husk_err *err);
+
 /* Runs every phase on one data root. */
 int husk_docker_analyse(const husk_docker_root *r, husk_casedb *db, husk_diag *diag,
                         husk_err *err);

@@ -137,6 +137,14 @@ int husk_gunzip_feed(husk_gunzip *g, const void *buf, size_t len, husk_log_sink 
 /* End of the compressed bytes: -HUSK_E_FORMAT when the stream was cut short. */
 int husk_gunzip_end(husk_gunzip *g, husk_err *err);
 uint64_t husk_gunzip_total_out(const husk_gunzip *g);
+/* Carving mode (src/recover/carve.c inflates members found in free space), set before the
+ * first feed: stop at the end of the first member, since the bytes after it belong to
+ * something else (the rest of the input is ignored, without an error); and when the data is
+ * damaged, hand the sink what zlib inflated before it found the damage, as the carver checks
+ * every line it takes from it. */
+void husk_gunzip_carving(husk_gunzip *g);
+/* Members inflated to their end so far. */
+unsigned husk_gunzip_members(const husk_gunzip *g);
 /* The first member's FEXTRA {"lastTime": ...} (Docker's rotation writes it), if there was one. */
 int husk_gunzip_last_time(const husk_gunzip *g, husk_timespec *t);
 void husk_gunzip_free(husk_gunzip *g);

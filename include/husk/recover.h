@@ -10,7 +10,8 @@
  *     (the data blocks of deleted directories, extent leaves, file data);
  *   - XFS: inodes left in chunks still in use (leftover extents in the literal area), whole
  *     inodes of freed chunks found in free space (magic "IN", v3, di_ino matching its place),
- *     and directory remnants for names.
+ *     the log's copies of inodes and directory blocks (all that exists of inodes that never
+ *     reached their home place), and directory remnants for names.
  * Directory listings of a view give the live entries first, then the names the live
  * directory no longer holds, marked husk_dirent.deleted. husk_fs_provenance() says how each
  * object was rebuilt (recovered_from "live", "journal", "inode", "dirent") and how sure husk
@@ -43,6 +44,9 @@
  * HUSK_E_NOTFOUND when the file system has nothing to recover from. */
 int husk_ext4_recovered_view(husk_fs *live, husk_diag *diag, husk_fs **view, husk_err *err);
 int husk_xfs_recovered_view(husk_fs *live, husk_diag *diag, husk_fs **view, husk_err *err);
+/* The recovered view of any file system husk reads (src/recover/view.c): calls the one for
+ * live->fstype; HUSK_E_UNSUPPORTED for a type that has none in this build. */
+int husk_recovered_view(husk_fs *live, husk_diag *diag, husk_fs **view, husk_err *err);
 
 typedef enum husk_carve_kind {
     HUSK_CARVE_CONFIG,     /* config.v2.json */
@@ -53,13 +57,33 @@ typedef enum husk_carve_kind {
 
 typedef struct husk_carved {
     husk_carve_kind kind;
-    const uint8_t *data; /* the artefact's bytes (a log line without its newline) */
+    const uint8_t *data; /* the artefact's bytes (a log line without its newline; a config
+                            or hostconfig with its newline when one follows, i.e. the file as
+                            Docker wrote it; a local-driver frame with both length words) */
     size_t len;
-    uint64_t offset;     /* byte offset in the file system where it starts (for data from a
-                            gzip member: the member's offset) */
-    const char *where;   /* "unallocated", "journal", "slack" ... */
-    int in_gzip;         /* 1 when decompressed from a gzip member */
+    uint64_t offset;      /* byte offset in the file system where it starts (for data from a
+                             gzip member: the member's offset) */
+    const char *where;    /* "unallocated", "journal", "slack" ... */
+    int in_gzip;          /* 1 when decompressed from a gzip member */
+    uint64_t gzip_offset; /* in_gzip: where it starts in the member's decompressed bytes */
 } husk_carved;
+
+/* "config", "hostconfig", "jsonlog", "locallog". */
+const char *husk_carve_kind_name(husk_carve_kind k);
+
+/* What one carving run did. */
+typedef struct husk_carve_stats {
+    uint64_t unallocated_bytes; /* free space read */
+    uint64_t journal_bytes;     /* ext4 journal blocks read */
+    uint64_t runs;              /* contiguous stretches scanned */
+    uint64_t found[4];          /* artefacts reported, by husk_carve_kind */
+    uint64_t duplicates;        /* artefacts seen again and not reported */
+    uint64_t gzip_members;      /* gzip members that inflated to something */
+    uint64_t gzip_bytes;        /* bytes those members inflated to */
+    int truncated;              /* a bound stopped part of the work (diag says which) */
+    uint64_t damaged;           /* damaged allocation metadata or unreadable stretches: free
+                                   space that could not be scanned (diag says where) */
+} husk_carve_stats;
 
 /* Return 0 to go on, >0 to stop, <0 on error. */
 typedef int (*husk_carve_cb)(const husk_carved *c, void *ctx);
@@ -68,5 +92,8 @@ typedef int (*husk_carve_cb)(const husk_carved *c, void *ctx);
  * artefacts in large sequential reads (src/recover/carve.c). Each artefact is reported once
  * (deduplicated by content). */
 int husk_carve_fs(husk_fs *fs, husk_carve_cb cb, void *ctx, husk_diag *diag, husk_err *err);
+/* The same, filling st (may be NULL) with what was done. */
+int husk_carve_fs_stats(husk_fs *fs, husk_carve_cb cb, void *ctx, husk_diag *diag,
+                        husk_carve_stats *st, husk_err *err);
 
 #endif

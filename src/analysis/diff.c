@@ -513,6 +513,10 @@ static int add_file_row(dctx *x, uint64_t ino, const husk_stat *st, const char *
         husk_sb_release(&host);
         return husk_err_set(x->err, HUSK_E_NOMEM, "out of memory");
     }
+    /* each object says how it was obtained: on a recovered view a removed container's files
+     * come from different sources (journal copies, inode remnants) with their own confidence */
+    husk_prov prov = {"live", 1.0};
+    husk_fs_provenance(x->r->fs, ino, &prov, NULL, 0);
     husk_row_file row = {
         .container_id = x->container_id,
         .layer = x->layer,
@@ -532,8 +536,8 @@ static int add_file_row(dctx *x, uint64_t ino, const husk_stat *st, const char *
         .sha256 = nz(sha),
         .magic = nz(magic),
         .link_target = st->type == HUSK_FT_SYMLINK ? nz(link) : NULL,
-        .recovered_from = x->c ? x->c->prov.recovered_from : "live",
-        .confidence = x->c ? x->c->prov.confidence : 1.0,
+        .recovered_from = prov.recovered_from,
+        .confidence = prov.confidence,
         .filesystem_id = x->r->fs_db_id,
         .host_path = host.buf,
     };

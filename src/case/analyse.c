@@ -2,6 +2,7 @@
 #include "husk/analyse.h"
 #include "husk/docker.h"
 #include "husk/findings.h"
+#include "husk/recover.h"
 #include "replay_views.h"
 
 #include <limits.h>
@@ -121,6 +122,29 @@ static int record_layout(husk_casedb *db, husk_node *n, int64_t *fs_ids, int64_t
     return r;
 }
 
+/*
+ * Containers removed with docker rm: the same readers on a recovered view of the data root's
+ * file system (deleted directories, names and files rebuilt from the journal, inode remnants
+ * and freed blocks). A file system type without a recovered view is noted, not an error.
+ */
+static int recover_removed(const husk_docker_root *live, husk_diag *diag, husk_casedb *db,
+                           husk_err *err)
+{
+    husk_fs *view = NULL;
+    husk_err e = {0};
+    if (husk_recovered_view(live->fs, diag, &view, &e) < 0) {
+        /* nothing to recover from, or no recovered view for this file-system type: normal */
+        if (e.code != HUSK_E_NOTFOUND && e.code != HUSK_E_UNSUPPORTED)
+            husk_diag_report(diag, "recovery", live->path, -1, "no recovered view: %s", e.msg);
+        return 0;
+    }
+    husk_docker_root vr = *live;
+    vr.fs = view;
+    int r = husk_docker_removed(&vr, db, diag, err);
+    husk_fs_close(view);
+    return r;
+}
+
 /* Runs the runtime readers over every data root found. */
 static int analyse_roots(husk_casedb *db, husk_node *n, const husk_analyse_opts *o,
                          const int64_t *fs_ids, int64_t *const *root_ids, husk_diag *diag,
@@ -140,6 +164,8 @@ static int analyse_roots(husk_casedb *db, husk_node *n, const husk_analyse_opts 
             snprintf(dr.driver, sizeof dr.driver, "%.*s", (int)strcspn(d->driver, ","),
                      d->driver);
             r = husk_docker_analyse(&dr, db, diag, err);
+            if (r == 0 && !o->no_recover)
+                r = recover_removed(&dr, diag, db, err);
         }
     }
     return r;

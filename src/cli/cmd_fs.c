@@ -16,12 +16,15 @@
 #include "cli.h"
 #include "husk/escape.h"
 #include "husk/node.h"
+#include "husk/recover.h"
 
 typedef struct fs_args {
     husk_open_opts open;
     long fs_index; /* 1-based, 0 = first file system that has the path */
     int json;
     int recursive;
+    int deleted;   /* --deleted: read through the recovered view */
+    husk_fs *view; /* that view, closed before the node */
     const char *image;
     const char *path;
 } fs_args;
@@ -41,6 +44,8 @@ static void fs_usage(FILE *f, const char *cmd)
             "  -f, --fs-type TYPE      ext2, ext3, ext4 or xfs (default: detect)\n"
             "      --no-replay         show the home blocks: do not replay an ext journal that\n"
             "                          needs recovery (default: replay it in memory)\n"
+            "      --deleted           also show deleted objects, rebuilt as far as the evidence\n"
+            "                          allows, with where each came from and how sure husk is\n"
             "%s"
             "  -h, --help              this help\n",
             cmd,
@@ -63,6 +68,7 @@ static int parse_fs_args(int argc, char **argv, const char *cmd, fs_args *a)
                                        {"json", no_argument, NULL, 'j'},
                                        {"recursive", no_argument, NULL, 'r'},
                                        {"no-replay", no_argument, NULL, 'N'},
+                                       {"deleted", no_argument, NULL, 'D'},
                                        {"help", no_argument, NULL, 'h'},
                                        {NULL, 0, NULL, 0}};
     memset(a, 0, sizeof *a);
@@ -91,6 +97,7 @@ static int parse_fs_args(int argc, char **argv, const char *cmd, fs_args *a)
         case 'j': a->json = 1; break;
         case 'r': a->recursive = 1; break;
         case 'N': a->open.no_replay = 1; break;
+        case 'D': a->deleted = 1; break;
         case 'h': fs_usage(stdout, cmd); return -1;
         default: fs_usage(stderr, cmd); return HUSK_EXIT_USAGE;
         }
@@ -116,8 +123,25 @@ static void quiet_diag(void *ctx, const char *phase, const char *object, int64_t
     cli_warn("%s: %s: %s", phase, object, msg);
 }
 
+/* --deleted: the recovered view of file system number n (kept in a->view), or the live one
+ * with a warning when there is nothing to recover or no view for its type. NULL when out of
+ * memory. */
+static husk_fs *deleted_view(fs_args *a, husk_fs *live, size_t n)
+{
+    husk_err err = {0};
+    husk_diag diag = {quiet_diag, NULL, 0};
+    if (husk_recovered_view(live, &diag, &a->view, &err) == 0)
+        return a->view;
+    if (err.code == HUSK_E_NOMEM) {
+        cli_error("%s", err.msg);
+        return NULL;
+    }
+    cli_warn("file system %zu: %s; showing live objects only", n, err.msg);
+    return live;
+}
+
 /* Opens the node and finds PATH on the chosen (or first matching) file system. */
-static int open_target(const fs_args *a, husk_node **node, husk_fs **fs, uint64_t *ino, int follow)
+static int open_target(fs_args *a, husk_node **node, husk_fs **fs, uint64_t *ino, int follow)
 {
     husk_err err = {0};
     husk_diag diag = {quiet_diag, NULL, 0};
@@ -138,9 +162,15 @@ static int open_target(const fs_args *a, husk_node **node, husk_fs **fs, uint64_
         if (a->fs_index && (size_t)a->fs_index != i + 1)
             continue;
         husk_fs *f = (*node)->fss[i].fs;
+        if (a->deleted && !(f = deleted_view(a, f, i + 1)))
+            return HUSK_EXIT_FAIL;
         if (husk_fs_lookup(f, a->path, follow ? HUSK_LOOKUP_FOLLOW : 0, ino, &err) == 0) {
             *fs = f;
             return 0;
+        }
+        if (f == a->view) {
+            husk_fs_close(a->view);
+            a->view = NULL;
         }
     }
     cli_error("%s: %s", a->path, err.msg[0] ? err.msg : "not found");
@@ -211,6 +241,13 @@ static void print_stat(husk_fs *fs, const char *path, const husk_stat *st, int j
         xattr_print x = {json_object()};
         husk_fs_list_xattrs(fs, st->inode, xattr_print_cb, &x, NULL);
         json_object_set_new(o, "xattrs", x.obj);
+        husk_prov p;
+        char how[512];
+        if (fs->ops->provenance && husk_fs_provenance(fs, st->inode, &p, how, sizeof how) == 0) {
+            json_object_set_new(o, "recovered_from", json_string(p.recovered_from));
+            json_object_set_new(o, "confidence", json_real(p.confidence));
+            json_object_set_new(o, "how", json_string(husk_esc(how)));
+        }
         char *s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
         if (s)
             puts(s);
@@ -233,6 +270,12 @@ static void print_stat(husk_fs *fs, const char *path, const husk_stat *st, int j
     if (st->type == HUSK_FT_SYMLINK)
         printf("target:   %s\n", husk_esc(link));
     printf("atime:    %s\nmtime:    %s\nctime:    %s\ncrtime:   %s\n", t[0], t[1], t[2], t[3]);
+    husk_prov p;
+    char how[512];
+    if (fs->ops->provenance && husk_fs_provenance(fs, st->inode, &p, how, sizeof how) == 0 &&
+        strcmp(p.recovered_from, "live") != 0)
+        printf("recovered: %s, confidence %.2f: %s\n", p.recovered_from, p.confidence,
+               husk_esc(how));
     xattr_print x = {NULL};
     husk_fs_list_xattrs(fs, st->inode, xattr_print_cb, &x, NULL);
 }
@@ -255,6 +298,7 @@ int cmd_stat(int argc, char **argv)
     }
     if (r == 0)
         print_stat(fs, a.path, &st, a.json);
+    husk_fs_close(a.view);
     husk_node_close(node);
     return r;
 }
@@ -283,8 +327,12 @@ static int ls_cb(const husk_dirent *d, void *vctx)
     }
     char mt[40];
     husk_time_format(&st.mtime, mt, sizeof mt);
-    printf("%-8s %06o %5u %5u %10llu %s %8llu %s\n", husk_ftype_name(st.type), st.mode, st.uid,
+    printf("%-8s %06o %5u %5u %10llu %s %8llu %s", husk_ftype_name(st.type), st.mode, st.uid,
            st.gid, (unsigned long long)st.size, mt, (unsigned long long)st.inode, husk_esc(full));
+    husk_prov p;
+    if (d->deleted && husk_fs_provenance(c->fs, d->inode, &p, NULL, 0) == 0)
+        printf("  (deleted; %s %.2f)", p.recovered_from, p.confidence);
+    putchar('\n');
     if (c->recursive && st.type == HUSK_FT_DIR && c->depth < 64) {
         ls_ctx sub = *c;
         snprintf(sub.path, sizeof sub.path, "%s", full);
@@ -317,6 +365,7 @@ int cmd_ls(int argc, char **argv)
             r = HUSK_EXIT_EVIDENCE;
         }
     }
+    husk_fs_close(a.view);
     husk_node_close(node);
     return r;
 }
@@ -358,6 +407,7 @@ int cmd_cat(int argc, char **argv)
         }
         free(buf);
     }
+    husk_fs_close(a.view);
     husk_node_close(node);
     return r;
 }

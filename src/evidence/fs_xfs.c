@@ -25,6 +25,7 @@
 
 #include <tsk/libtsk.h>
 
+#include "xfs_access.h"
 #include "xfs_raw.h"
 
 #define XFS_MAX_MAP_EXTENTS (1u << 18) /* 6 MiB of extent records per fork */
@@ -848,5 +849,18 @@ int husk_xfs_open(struct TSK_IMG_INFO *img, uint64_t off, husk_fs **out, husk_er
         return rc;
     }
     *out = fs;
+    return 0;
+}
+
+/* ---- raw access for the recovered view (src/evidence/xfs_access.h) ------------------------ */
+
+/* The view checks the ops table so that no other back end's priv is taken for an xfs_state. */
+int husk_xfs_image(husk_fs *fs, struct TSK_IMG_INFO **img, uint64_t *off, husk_err *err)
+{
+    if (!fs || fs->ops != &xfs_ops)
+        return husk_err_set(err, HUSK_E_ARG, "not an XFS file system of this back end");
+    xfs_state *x = fs->priv;
+    *img = x->img;
+    *off = x->off;
     return 0;
 }

@@ -26,6 +26,7 @@ struct husk_gunzip {
     int in_member;    /* a member began and has not ended */
     unsigned members; /* members finished */
     int stopped;      /* a damage or limit error was returned: ignore the rest */
+    int carving;      /* husk_gunzip_carving() */
     uint64_t max_out, total_out;
     husk_timespec last_time;
     unsigned char out[OUT_CHUNK];
@@ -99,6 +100,13 @@ int husk_gunzip_feed(husk_gunzip *g, const void *buf, size_t len, husk_log_sink 
             parse_extra(g);
         if (zr != Z_OK && zr != Z_STREAM_END && zr != Z_BUF_ERROR) {
             g->stopped = 1;
+            size_t got = OUT_CHUNK - g->z.avail_out;
+            if (g->carving && got > 0 && got <= g->max_out - g->total_out) {
+                g->total_out += got;
+                int r = sink(g->out, got, ctx, err);
+                if (r < 0)
+                    return r;
+            }
             return husk_err_set(err, HUSK_E_FORMAT, "gzip data damaged after %llu bytes: %s",
                                 (unsigned long long)g->total_out,
                                 g->z.msg ? g->z.msg : "inflate failed");
@@ -125,6 +133,10 @@ int husk_gunzip_feed(husk_gunzip *g, const void *buf, size_t len, husk_log_sink 
         if (zr == Z_STREAM_END) {
             g->in_member = 0;
             g->members++;
+            if (g->carving) {
+                g->stopped = 1; /* whatever follows is not part of this stream */
+                return 0;
+            }
             continue;
         }
         /* output room left over means zlib wants more input */
@@ -147,6 +159,16 @@ int husk_gunzip_end(husk_gunzip *g, husk_err *err)
     if (g->members == 0)
         return husk_err_set(err, HUSK_E_FORMAT, "no gzip data");
     return 0;
+}
+
+void husk_gunzip_carving(husk_gunzip *g)
+{
+    g->carving = 1;
+}
+
+unsigned husk_gunzip_members(const husk_gunzip *g)
+{
+    return g->members;
 }
 
 uint64_t husk_gunzip_total_out(const husk_gunzip *g)

@@ -279,37 +279,101 @@ static void read_layer_ids(const husk_docker_root *r, husk_container *c)
     }
 }
 
-/* Reads one containers/<id>/ directory and writes everything known about the container. */
-static int one_container(const husk_docker_root *r, const char *id, husk_casedb *db,
-                         husk_diag *diag, husk_err *err)
+/* The provenance of the file rel below the data root on a recovered view: how its bytes were
+ * obtained. Unreadable or absent: the weakest form, a name seen in a directory. */
+static husk_prov file_prov(const husk_docker_root *r, const char *rel)
+{
+    husk_prov p = {"dirent", 0.3};
+    char path[1024];
+    uint64_t ino;
+    if (husk_docker_path(r, rel, path, sizeof path) == 0 &&
+        husk_fs_lookup(r->fs, path, 0, &ino, NULL) == 0)
+        husk_fs_provenance(r->fs, ino, &p, NULL, 0);
+    return p;
+}
+
+/* 1 when a live container of the case already has this RW layer. */
+static int mount_id_is_live(husk_casedb *db, const char *mount_id)
+{
+    sqlite3_stmt *st = NULL;
+    int live = 0;
+    if (sqlite3_prepare_v2(husk_casedb_sqlite(db),
+                           "SELECT 1 FROM containers WHERE rw_layer = ? AND state != 'removed'",
+                           -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, mount_id, -1, SQLITE_TRANSIENT);
+        live = sqlite3_step(st) == SQLITE_ROW;
+    }
+    sqlite3_finalize(st);
+    return live;
+}
+
+/* Reports of the readers run on a removed container become recovery notes: a log record or
+ * upper file that did not survive is what recovery could not rebuild, not damage. */
+static void to_recovery_note(void *ctx, const char *phase, const char *object, int64_t off,
+                             const char *msg)
+{
+    char obj[1024];
+    snprintf(obj, sizeof obj, "%s: %s", phase, object);
+    husk_diag_report(ctx, "recovery", obj, off, "%s", msg);
+}
+
+/*
+ * Reads one containers/<id>/ directory and writes everything known about the container.
+ * removed: r->fs is a recovered view and the directory was deleted (docker rm); the container
+ * is written with state "removed" and the provenance of its config (or of its name only).
+ */
+static int one_container(const husk_docker_root *r, const char *id, int removed,
+                         husk_casedb *db, husk_diag *diag, husk_err *err)
 {
     char rel[512], what[160];
     char *cfg = NULL, *hc = NULL;
     size_t cfglen = 0, hclen = 0;
     husk_err e = {0};
-    snprintf(what, sizeof what, "container %s", id);
+    const char *phase = removed ? "recovery" : "containers";
+    husk_diag notes = {to_recovery_note, diag, 0};
+    if (removed)
+        diag = &notes;
+    snprintf(what, sizeof what, "%scontainer %s", removed ? "removed " : "", id);
     snprintf(rel, sizeof rel, "containers/%s/config.v2.json", id);
+    husk_prov prov = removed ? file_prov(r, rel) : HUSK_PROV_LIVE;
     if (husk_docker_read(r, rel, MAX_CONFIG_JSON, &cfg, &cfglen, &e) < 0)
-        husk_diag_report(diag, "containers", rel, -1, "config.v2.json unreadable: %s", e.msg);
+        husk_diag_report(diag, phase, rel, -1, "config.v2.json %s: %s",
+                         removed ? "not recovered" : "unreadable", e.msg);
     husk_err_clear(&e);
     snprintf(rel, sizeof rel, "containers/%s/hostconfig.json", id);
     if (husk_docker_read(r, rel, MAX_CONFIG_JSON, &hc, &hclen, &e) < 0)
-        husk_diag_report(diag, "containers", rel, -1, "hostconfig.json unreadable: %s", e.msg);
+        husk_diag_report(diag, phase, rel, -1, "hostconfig.json %s: %s",
+                         removed ? "not recovered" : "unreadable", e.msg);
     husk_err_clear(&e);
+    if (removed && !cfg) {
+        husk_prov hp = file_prov(r, rel);
+        if (hc && hp.confidence > prov.confidence)
+            prov = hp;
+    }
     husk_container c;
-    int prc = husk_container_parse(id, cfg, cfglen, hc, hclen, &HUSK_PROV_LIVE, &c, &e);
+    int prc = husk_container_parse(id, cfg, cfglen, hc, hclen, &prov, &c, &e);
     free(cfg);
     free(hc);
     if (e.code)
-        husk_diag_report(diag, "containers", what, -1, "%s", e.msg);
+        husk_diag_report(diag, phase, what, -1, "%s", e.msg);
     if (prc < 0) {
         husk_container_free(&c);
         return 0;
     }
     if (strcmp(c.id, id) != 0)
-        husk_diag_report(diag, "containers", what, -1,
+        husk_diag_report(diag, phase, what, -1,
                          "config.v2.json names container %s but lies in directory %s", c.id, id);
+    if (removed)
+        snprintf(c.state, sizeof c.state, "removed");
     read_layer_ids(r, &c);
+    if (removed && c.mount_id[0] && mount_id_is_live(db, c.mount_id)) {
+        /* a recovered mount-id that names a live container's layer came from a reused
+         * inode or block, not from this container: its files are not this container's */
+        husk_diag_report(diag, phase, what, -1,
+                         "recovered mount-id %s belongs to a live container; not used",
+                         c.mount_id);
+        c.mount_id[0] = c.init_id[0] = '\0';
+    }
     int rc = write_container(r, &c, db, err);
     if (rc == 0)
         rc = write_mounts(&c, db, err);
@@ -337,7 +401,50 @@ int husk_docker_containers(const husk_docker_root *r, husk_casedb *db, husk_diag
                          "%zu entries in containers/ are not 64-hex container IDs", ids.skipped);
     int rc = 0;
     for (size_t i = 0; i < ids.n && rc == 0; i++)
-        rc = one_container(r, ids.v[i], db, diag, err);
+        rc = one_container(r, ids.v[i], 0, db, diag, err);
+    husk_id_list_free(&ids);
+    return rc;
+}
+
+/* Keeps the 64-hex names the live containers/ directory no longer holds. */
+static int collect_removed(const husk_dirent *d, void *ctx)
+{
+    husk_id_list *l = ctx;
+    if (!d->deleted || !husk_is_hex64(d->name, d->name_len))
+        return 0;
+    for (size_t i = 0; i < l->n; i++)
+        if (memcmp(l->v[i], d->name, 64) == 0)
+            return 0; /* named by several old directory blocks */
+    if (l->n == l->cap) {
+        size_t nc = l->cap ? l->cap * 2 : 16;
+        if (nc > 100000)
+            return 1;
+        void *p = realloc(l->v, nc * sizeof *l->v);
+        if (!p)
+            return -HUSK_E_NOMEM;
+        l->v = p;
+        l->cap = nc;
+    }
+    memcpy(l->v[l->n], d->name, 64);
+    l->v[l->n][64] = '\0';
+    l->n++;
+    return 0;
+}
+
+int husk_docker_removed(const husk_docker_root *view, husk_casedb *db, husk_diag *diag,
+                        husk_err *err)
+{
+    husk_id_list ids = {0};
+    husk_err e = {0};
+    if (husk_docker_list(view, "containers", collect_removed, &ids, &e) < 0) {
+        if (e.code != HUSK_E_NOTFOUND)
+            husk_diag_report(diag, "recovery", "containers", -1, "cannot list: %s", e.msg);
+        husk_id_list_free(&ids);
+        return 0;
+    }
+    int rc = 0;
+    for (size_t i = 0; i < ids.n && rc == 0; i++)
+        rc = one_container(view, ids.v[i], 1, db, diag, err);
     husk_id_list_free(&ids);
     return rc;
 }

@@ -3,6 +3,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 void husk_diag_report(husk_diag *d, const char *phase, const char *object, int64_t offset,
                       const char *fmt, ...)
@@ -14,7 +15,10 @@ void husk_diag_report(husk_diag *d, const char *phase, const char *object, int64
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    d->count++;
+    /* Recovery notes say what could not be rebuilt after a deletion: that is the age of the
+     * evidence, not damage to it, so they do not count as problems (exit code 5). */
+    if (strcmp(phase, "recovery") != 0)
+        d->count++;
     if (d->report)
         d->report(d->ctx, phase, object ? object : "", offset, msg);
 }

@@ -1,0 +1,965 @@
+/*
+ * Carving Docker artefacts out of unallocated space and the ext4 journal (recovery.md 6,
+ * formats.md 3.1, 3.2, 4; public side in include/husk/recover.h, internals in carve_int.h).
+ *
+ * A stretch of contiguous bytes is read in windows of lim.window bytes. Each candidate is
+ * decided as soon as more bytes could not change the outcome; one that runs past the end of
+ * the bytes read so far (an artefact straddling two reads) waits, with the bytes from its
+ * start kept, until the next window has come. Nothing waits longer than the largest
+ * artefact looked for (`carry`), so the buffer never holds more than carry + window bytes,
+ * and apart from such waits every byte is examined once. Three kinds of candidates are
+ * decided in the order of their positions:
+ *   - block starts (every file starts on one): a JSON object there is cut at its matching
+ *     brace, parsed with jansson and kept when its keys make it a config.v2.json (ID of 64
+ *     hex digits, State, Config) or a hostconfig.json (LogConfig, NetworkMode,
+ *     RestartPolicy), whatever their order; a gzip member is inflated (bounded) and its bytes
+ *     are searched for the two kinds below as a stream of their own;
+ *   - json-file lines anywhere (lines are appended, so they start anywhere): `{"log":"` up to
+ *     the next newline, accepted when the json-file decoder of src/logs takes the whole line
+ *     with an RFC 3339 time and a stdout/stderr stream;
+ *   - local-driver frames anywhere: be32 length, a protobuf LogEntry that the local decoder
+ *     of src/logs accepts, the same be32 length; the source must be stdout/stderr and the
+ *     time plausible. Frames are found by their first field, source = "stdout"/"stderr",
+ *     which every protobuf encoder writes first (fields go out in number order).
+ * Every artefact is hashed (SHA-256 of its kind and bytes; 64 bits kept) and reported once.
+ *
+ * Bounds: artefact sizes (lim.max_*), the number of artefacts, the output of each gzip
+ * member, and two budgets that grow with the bytes scanned: validation work (bytes examined
+ * by the parsers) and inflated bytes. A crafted image can make carving skip candidates once
+ * a budget is spent (reported to diag), never make it run for long or use much memory.
+ */
+#include "carve_int.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <openssl/evp.h>
+#include <tsk/libtsk.h>
+
+#include "../evidence/xfs_access.h"
+#include "husk/ext4.h"
+#include "husk/logs.h"
+
+#define NONE UINT64_MAX
+#define MAX_REPORTS 20       /* reports per category before they are only counted */
+#define ZIN_CHUNK (1u << 20) /* compressed bytes read per step from a gzip member */
+#define MAX_NESTING 512      /* JSON depth a config may reach before it is refused */
+#define MIN_TIME 1356998400  /* 2013-01-01: before Docker, no log frame is plausible */
+#define MAX_TIME 4102444800  /* 2100-01-01 */
+
+/* What json-file lines and local-driver frames begin with (the frame: after its length). */
+static const char log_anchor[] = "{\"log\":\"";
+static const char local_anchor[] = "\n\006std"; /* field 1, length 6: "stdout"/"stderr" */
+
+/* Damage reports, counted per category so that one kind of noise cannot drown the rest. */
+enum { R_READ, R_CONFIG, R_GZIP, R_LIMIT, R_N };
+static const char *const report_what[R_N] = {"unreadable stretches", "config fragments",
+                                             "damaged gzip members", "bounds reached"};
+
+static const char *const kind_names[] = {"config", "hostconfig", "jsonlog", "locallog"};
+
+const char *husk_carve_kind_name(husk_carve_kind k)
+{
+    return (unsigned)k < sizeof kind_names / sizeof kind_names[0] ? kind_names[k] : "unknown";
+}
+
+void carve_limits_default(carve_limits *l)
+{
+    l->window = 8u << 20;
+    l->max_config = 4u << 20;
+    l->max_line = 1u << 20;
+    l->max_record = HUSK_LOG_MAX_RECORD;
+    l->max_gunzip = 256u << 20;
+    l->max_found = 1u << 22;
+    l->work_base = 256u << 20;
+    l->work_factor = 16;
+    l->gzip_base = 1u << 30;
+    l->gzip_factor = 16;
+}
+
+/* ---- the deduplication set ---------------------------------------------------------------- */
+
+/* Open addressing over 64-bit digests; 0 marks an empty slot. */
+typedef struct hset {
+    uint64_t *slot;
+    size_t cap, n;
+} hset;
+
+/* Returns 1 when k was new, 0 when already present, -1 when memory ran out. */
+static int hset_add(hset *h, uint64_t k)
+{
+    if ((h->n + 1) * 2 > h->cap) {
+        size_t cap = h->cap ? h->cap * 2 : 1024;
+        uint64_t *s = calloc(cap, sizeof *s);
+        if (!s)
+            return -1;
+        for (size_t i = 0; i < h->cap; i++) {
+            if (!h->slot[i])
+                continue;
+            size_t j = (size_t)h->slot[i] & (cap - 1);
+            while (s[j])
+                j = (j + 1) & (cap - 1);
+            s[j] = h->slot[i];
+        }
+        free(h->slot);
+        h->slot = s;
+        h->cap = cap;
+    }
+    size_t j = (size_t)k & (h->cap - 1); /* digest bits are uniform already */
+    while (h->slot[j]) {
+        if (h->slot[j] == k)
+            return 0;
+        j = (j + 1) & (h->cap - 1);
+    }
+    h->slot[j] = k;
+    h->n++;
+    return 1;
+}
+
+/* ---- session and streams ------------------------------------------------------------------ */
+
+/*
+ * A stream is bytes examined in order: a stretch of the file system, or the decompressed
+ * bytes of one gzip member. Positions are stream offsets; buf holds [base, base + len).
+ * Each kind of candidate keeps the next position it has to examine; bytes before the
+ * smallest of them are dropped.
+ */
+typedef struct stream {
+    struct carve *c;
+    uint8_t *buf;
+    size_t len, cap; /* cap: carry + window, see carve_new */
+    uint64_t base;
+    uint64_t next_blk, next_log, next_loc;
+    uint64_t nl_from, nl_at; /* newline cache (find_newline) */
+    int nl_found;
+    int final;       /* no more bytes will come: decide every candidate */
+    uint64_t origin; /* file-system offset of stream offset 0; for gzip: of the member */
+    uint32_t bs;     /* configs and gzip members at multiples of bs; 0: not looked for */
+    const char *where;
+    int in_gzip;
+    carve_read_fn rd; /* the source, to inflate gzip members (file-system streams only) */
+    void *src;
+    uint64_t src_end;
+    int sink_rc; /* what stopped the inflater's sink */
+} stream;
+
+struct carve {
+    carve_limits lim;
+    husk_carve_cb cb;
+    void *ctx;
+    husk_diag *diag;
+    hset seen;
+    EVP_MD_CTX *md;
+    EVP_MD *sha256; /* fetched once: an implicit fetch per digest costs more than hashing */
+    husk_carve_stats st;
+    uint64_t scanned;              /* evidence bytes read: the budgets grow with them */
+    uint64_t work_used, gzip_used; /* what the budgets paid for */
+    int stopped;                   /* the callback or the artefact bound ended the session */
+    int work_dry, gzip_dry;        /* a budget ran dry (reported once) */
+    unsigned reports[R_N];
+    husk_strbuf scratch; /* the log decoders' strings */
+    uint8_t *zin;        /* compressed input of a gzip member */
+    stream disk, inner;
+};
+
+/* One damage report; object is where the bytes were ("unallocated", "journal"). */
+static void report(carve *c, int cat, const char *object, int64_t off, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+static void report(carve *c, int cat, const char *object, int64_t off, const char *fmt, ...)
+{
+    if (++c->reports[cat] > MAX_REPORTS)
+        return;
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    husk_diag_report(c->diag, "carve", object, off, "%s", msg);
+}
+
+static int stream_init(stream *s, carve *c, size_t carry, size_t window)
+{
+    s->c = c;
+    s->cap = carry + window;
+    s->buf = malloc(s->cap);
+    return s->buf ? 0 : -1;
+}
+
+/* Readies s for a new stream whose offset 0 is at file-system offset origin. */
+static void stream_reset(stream *s, uint64_t origin, uint32_t bs, const char *where, int in_gzip)
+{
+    s->len = 0;
+    s->base = 0;
+    s->next_blk = bs ? 0 : NONE;
+    s->next_log = s->next_loc = 0;
+    s->nl_from = NONE;
+    s->nl_found = 0;
+    s->origin = origin;
+    s->bs = bs;
+    s->where = where;
+    s->in_gzip = in_gzip;
+    s->rd = NULL;
+    s->src = NULL;
+    s->sink_rc = 0;
+}
+
+static uint64_t budget_left(uint64_t base, unsigned factor, uint64_t scanned, uint64_t used)
+{
+    uint64_t allowed = base + (uint64_t)factor * scanned;
+    return allowed > used ? allowed - used : 0;
+}
+
+/* Whether the parsers may look at one more candidate. A candidate may overdraw the budget
+ * by its own bounded size; then candidates wait until scanning has earned more. */
+static int may_validate(carve *c, const char *where, uint64_t at)
+{
+    if (budget_left(c->lim.work_base, c->lim.work_factor, c->scanned, c->work_used) > 0)
+        return 1;
+    c->st.truncated = 1;
+    if (!c->work_dry)
+        report(c, R_LIMIT, where, (int64_t)at,
+               "validation budget spent (%llu bytes examined): candidates skipped until more "
+               "space has been scanned",
+               (unsigned long long)c->work_used);
+    c->work_dry = 1;
+    return 0;
+}
+
+/* Reports one artefact unless its digest was seen before. Returns 0, >0 to stop, <0. */
+static int emit(stream *s, husk_carve_kind kind, const uint8_t *data, size_t len, uint64_t pos,
+                husk_err *err)
+{
+    carve *c = s->c;
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned mdlen = 0;
+    unsigned char k = (unsigned char)kind;
+    if (!EVP_DigestInit_ex(c->md, c->sha256, NULL) || !EVP_DigestUpdate(c->md, &k, 1) ||
+        !EVP_DigestUpdate(c->md, data, len) || !EVP_DigestFinal_ex(c->md, md, &mdlen))
+        return husk_err_set(err, HUSK_E_NOMEM, "SHA-256 failed");
+    uint64_t key;
+    memcpy(&key, md, sizeof key);
+    if (key == 0)
+        key = 1;
+    int r = hset_add(&c->seen, key);
+    if (r < 0)
+        return husk_err_set(err, HUSK_E_NOMEM, "out of memory");
+    if (r == 0) {
+        c->st.duplicates++;
+        return 0;
+    }
+    uint64_t found = c->st.found[0] + c->st.found[1] + c->st.found[2] + c->st.found[3];
+    if (found >= c->lim.max_found) {
+        c->st.truncated = 1;
+        c->stopped = 1;
+        report(c, R_LIMIT, s->where, (int64_t)(s->origin + pos),
+               "%llu artefacts reported: carving stopped there", (unsigned long long)found);
+        return 1;
+    }
+    husk_carved a = {kind,
+                     data,
+                     len,
+                     s->in_gzip ? s->origin : s->origin + pos,
+                     s->where,
+                     s->in_gzip,
+                     s->in_gzip ? pos : 0};
+    c->st.found[kind]++;
+    r = c->cb(&a, c->ctx);
+    if (r > 0)
+        c->stopped = 1;
+    if (r < 0) {
+        c->stopped = 1;
+        if (err && err->code == 0)
+            husk_err_set(err, HUSK_E_IO, "the carve callback failed");
+    }
+    return r;
+}
+
+/* ---- config.v2.json and hostconfig.json ---------------------------------------------------- */
+
+/*
+ * Length of the JSON object at q (q[0] == '{') up to its matching brace, or 0 when there is
+ * none in n bytes or a byte appears that JSON text cannot hold there (binary data fails
+ * fast). *examined: bytes looked at. Strings and escapes are skipped; jansson checks the
+ * rest.
+ */
+static size_t match_object(const uint8_t *q, size_t n, size_t *examined)
+{
+    size_t depth = 0, i;
+    int in_str = 0;
+    for (i = 0; i < n; i++) {
+        uint8_t ch = q[i];
+        if (in_str) {
+            if (ch == '\\')
+                i++;
+            else if (ch == '"')
+                in_str = 0;
+            else if (ch < 0x20)
+                break;
+            continue;
+        }
+        if (ch == '"') {
+            in_str = 1;
+        } else if (ch == '{' || ch == '[') {
+            if (++depth > MAX_NESTING)
+                break;
+        } else if (ch == '}' || ch == ']') {
+            if (depth == 0)
+                break;
+            if (--depth == 0) {
+                *examined = i + 1;
+                return ch == '}' ? i + 1 : 0; /* a ']' here: jansson would refuse it too */
+            }
+        } else if (!(ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r' || ch == ',' ||
+                     ch == ':' || ch == '-' || ch == '+' || ch == '.' || ch == 'E' ||
+                     (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z'))) {
+            break;
+        }
+    }
+    *examined = i < n ? i + 1 : n;
+    return 0;
+}
+
+static int is_hex64(const char *s)
+{
+    if (!s || strlen(s) != 64)
+        return 0;
+    for (int i = 0; i < 64; i++)
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+            return 0;
+    return 1;
+}
+
+/* Which artefact a parsed object is, by its keys (any order); -1 for neither. */
+static int classify(json_t *j)
+{
+    if (is_hex64(json_string_value(json_object_get(j, "ID"))) &&
+        json_is_object(json_object_get(j, "State")) && json_is_object(json_object_get(j, "Config")))
+        return HUSK_CARVE_CONFIG;
+    if (json_is_object(json_object_get(j, "LogConfig")) &&
+        json_is_string(json_object_get(j, "NetworkMode")) &&
+        json_is_object(json_object_get(j, "RestartPolicy")))
+        return HUSK_CARVE_HOSTCONFIG;
+    return -1;
+}
+
+/* For reports on fragments: the container ID named near the start, or "". */
+static void fragment_id(const uint8_t *q, size_t n, char id[65])
+{
+    static const char key[] = "\"ID\":\"";
+    id[0] = '\0';
+    n = n < 65536 ? n : 65536;
+    for (size_t i = 0; i + sizeof key - 1 + 64 <= n; i++) {
+        if (memcmp(q + i, key, sizeof key - 1) != 0)
+            continue;
+        memcpy(id, q + i + sizeof key - 1, 64);
+        id[64] = '\0';
+        if (!is_hex64(id))
+            id[0] = '\0';
+        return;
+    }
+}
+
+/* A Docker config file is written whole from its first block: a block that starts like one
+ * but does not parse is a file cut by reuse of its later blocks, worth telling the examiner. */
+static void config_fragment(stream *s, uint64_t p, const uint8_t *q, size_t n, const char *why)
+{
+    const char *what = NULL;
+    if (n >= 16 && memcmp(q, "{\"StreamConfig\":", 16) == 0)
+        what = "config.v2.json";
+    else if (n >= 9 && memcmp(q, "{\"Binds\":", 9) == 0)
+        what = "hostconfig.json";
+    if (!what)
+        return;
+    char id[65];
+    fragment_id(q, n, id);
+    report(s->c, R_CONFIG, s->where, (int64_t)(s->origin + p), "%s fragment%s%s not carved: %s",
+           what, id[0] ? " of container " : "", id, why);
+}
+
+/* The object at block start p. *need: decided nothing, more bytes must come first. */
+static int try_object(stream *s, uint64_t p, int *need, husk_err *err)
+{
+    carve *c = s->c;
+    const uint8_t *q = s->buf + (p - s->base);
+    size_t avail = (size_t)(s->base + s->len - p);
+    size_t bound = avail < c->lim.max_config ? avail : c->lim.max_config;
+    if (!may_validate(c, s->where, s->origin + p))
+        return 0;
+    size_t examined;
+    size_t n = match_object(q, bound, &examined);
+    c->work_used += examined;
+    /* the newline after the object belongs to the file: wait for it too */
+    if (!s->final && ((n == 0 && examined == avail && avail < c->lim.max_config) || n == avail)) {
+        *need = 1;
+        return 0;
+    }
+    if (n == 0) {
+        if (examined == c->lim.max_config)
+            config_fragment(s, p, q, avail, "larger than the bound on config size");
+        else if (examined == avail)
+            config_fragment(s, p, q, avail, "cut short by the end of the free stretch");
+        else
+            config_fragment(s, p, q, avail, "not JSON up to its end: overwritten or cut");
+        return 0;
+    }
+    json_error_t je;
+    json_t *j = json_loadb((const char *)q, n, 0, &je);
+    if (!j) {
+        config_fragment(s, p, q, avail, je.text);
+        return 0;
+    }
+    int kind = classify(j);
+    json_decref(j);
+    if (kind < 0) {
+        config_fragment(s, p, q, avail, "its keys are not those of the file");
+        return 0;
+    }
+    size_t len = n < avail && q[n] == '\n' ? n + 1 : n;
+    return emit(s, (husk_carve_kind)kind, q, len, p, err);
+}
+
+/* ---- gzip members ------------------------------------------------------------------------- */
+
+static int stream_scan(stream *s, int final, husk_err *err);
+
+/* Appends decompressed bytes to a stream, scanning whenever its buffer fills. */
+static int stream_push(stream *s, const uint8_t *b, size_t n, husk_err *err)
+{
+    while (n > 0) {
+        size_t k = s->cap - s->len < n ? s->cap - s->len : n;
+        memcpy(s->buf + s->len, b, k);
+        s->len += k;
+        b += k;
+        n -= k;
+        if (s->len == s->cap) {
+            int r = stream_scan(s, 0, err);
+            if (r != 0)
+                return r;
+            if (s->len == s->cap) /* cannot happen (see carve_new); never spin on it */
+                return husk_err_set(err, HUSK_E_LIMIT, "carving buffer full");
+        }
+    }
+    return 0;
+}
+
+static int inner_sink(const void *buf, size_t len, void *ctx, husk_err *err)
+{
+    stream *in = ctx;
+    int r = stream_push(in, buf, len, err);
+    if (r != 0) {
+        in->sink_rc = r;
+        return -HUSK_E_ARG; /* any negative code stops the inflater; sink_rc says why */
+    }
+    return 0;
+}
+
+/* Inflates the gzip member at stream offset p of a file-system stream, reading it from the
+ * source up to the end of the stretch, and scans its bytes for log lines and frames. */
+static int try_gzip(stream *s, uint64_t p, husk_err *err)
+{
+    carve *c = s->c;
+    if (!s->rd)
+        return 0;
+    uint64_t at = s->origin + p;
+    uint64_t left = budget_left(c->lim.gzip_base, c->lim.gzip_factor, c->scanned, c->gzip_used);
+    if (left == 0) {
+        c->st.truncated = 1;
+        if (!c->gzip_dry)
+            report(c, R_LIMIT, s->where, (int64_t)at,
+                   "inflate budget spent (%llu bytes inflated): gzip members skipped until "
+                   "more space has been scanned",
+                   (unsigned long long)c->gzip_used);
+        c->gzip_dry = 1;
+        return 0;
+    }
+    husk_gunzip *g;
+    int r = husk_gunzip_new(left < c->lim.max_gunzip ? left : c->lim.max_gunzip, &g, err);
+    if (r < 0)
+        return r;
+    husk_gunzip_carving(g);
+    stream *in = &c->inner;
+    stream_reset(in, at, 0, s->where, 1);
+    husk_err ge = {0};
+    /* deflate can spend input without output (empty stored blocks): the compressed bytes
+     * read are bounded like the output, and paid from the same budget */
+    uint64_t pos = at,
+             stop = s->src_end - at > c->lim.max_gunzip ? at + c->lim.max_gunzip : s->src_end;
+    int zr = 0;
+    while (pos < stop && husk_gunzip_members(g) == 0 && zr == 0) {
+        size_t n = stop - pos < ZIN_CHUNK ? (size_t)(stop - pos) : ZIN_CHUNK;
+        if (s->rd(s->src, pos, c->zin, n, &ge) < 0)
+            break;
+        pos += n;
+        zr = husk_gunzip_feed(g, c->zin, n, inner_sink, in, &ge);
+    }
+    uint64_t out = husk_gunzip_total_out(g);
+    int whole = husk_gunzip_members(g) > 0;
+    husk_gunzip_free(g);
+    c->gzip_used += out + (pos - at);
+    if (out > 0) {
+        c->st.gzip_members++;
+        c->st.gzip_bytes += out;
+    }
+    if (in->sink_rc != 0)
+        return in->sink_rc;
+    if (zr == -HUSK_E_LIMIT) {
+        c->st.truncated = 1;
+        report(c, R_LIMIT, s->where, (int64_t)at, "gzip member: %s", ge.msg);
+    } else if (!whole && out > 0) {
+        /* a random 1f 8b 08 inflates to nothing; a member that gave bytes was real */
+        report(c, R_GZIP, s->where, (int64_t)at, "gzip member inflated to %llu bytes, then: %s",
+               (unsigned long long)out,
+               ge.msg[0] ? ge.msg : "cut short by the end of the free stretch");
+    }
+    return stream_scan(in, 1, err);
+}
+
+/* ---- log lines and frames ----------------------------------------------------------------- */
+
+static int stream_name_ok(const char *s)
+{
+    return strcmp(s, "stdout") == 0 || strcmp(s, "stderr") == 0;
+}
+
+/*
+ * Stream offset of the first newline in [p, stop), or NONE. Remembers its last answer:
+ * between p and that newline there is none, so the many candidates of one long line (or of a
+ * stretch without newlines) cost one search in all.
+ */
+static uint64_t find_newline(stream *s, uint64_t p, uint64_t stop)
+{
+    uint64_t from = p;
+    if (s->nl_from != NONE && p >= s->nl_from) {
+        if (s->nl_found && s->nl_at >= p)
+            return s->nl_at < stop ? s->nl_at : NONE;
+        if (!s->nl_found && s->nl_at > p) {
+            if (s->nl_at >= stop)
+                return NONE;
+            from = s->nl_at;
+        }
+    }
+    if (from >= stop)
+        return NONE;
+    const uint8_t *q = memchr(s->buf + (from - s->base), '\n', (size_t)(stop - from));
+    s->nl_from = p;
+    if (q) {
+        s->nl_found = 1;
+        s->nl_at = s->base + (uint64_t)(q - s->buf);
+        return s->nl_at;
+    }
+    s->nl_found = 0;
+    s->nl_at = stop;
+    return NONE;
+}
+
+/* A json-file line at p (which holds `{"log":"`). *after: where the next line may start, or
+ * 0 when nothing was taken; *need: more bytes must come before it can be decided. */
+static int try_jsonlog(stream *s, uint64_t p, uint64_t *after, int *need, husk_err *err)
+{
+    carve *c = s->c;
+    uint64_t end = s->base + s->len;
+    uint64_t stop = end - p > c->lim.max_line + 1 ? p + c->lim.max_line + 1 : end;
+    *after = 0;
+    if (end - p < sizeof log_anchor - 1) { /* the anchor itself is cut: wait for the rest */
+        *need = !s->final;
+        return 0;
+    }
+    uint64_t nl = find_newline(s, p, stop);
+    if (nl == NONE) {
+        *need = !s->final && stop == end;
+        return 0;
+    }
+    size_t n = (size_t)(nl - p);
+    if (!may_validate(c, s->where, s->origin + p))
+        return 0;
+    c->work_used += n;
+    const char *q = (const char *)s->buf + (p - s->base);
+    husk_log_entry e;
+    husk_err why = {0};
+    int r = husk_jsonfile_decode_line(q, n, &c->scratch, &e, &why);
+    if (r == -HUSK_E_NOMEM)
+        return husk_err_set(err, HUSK_E_NOMEM, "out of memory");
+    if (r != 0 || !e.time.present || !stream_name_ok(e.stream))
+        return 0;
+    r = emit(s, HUSK_CARVE_JSONLOG, (const uint8_t *)q, n, p, err);
+    *after = nl + 1;
+    return r;
+}
+
+static uint32_t be32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* A local-driver frame at p (its source field follows the length word). */
+static int try_local(stream *s, uint64_t p, uint64_t *after, int *need, husk_err *err)
+{
+    carve *c = s->c;
+    const uint8_t *q = s->buf + (p - s->base);
+    size_t avail = (size_t)(s->base + s->len - p);
+    *after = 0;
+    if (avail < 4 + sizeof local_anchor - 1) {
+        *need = !s->final;
+        return 0;
+    }
+    uint32_t len = be32(q);
+    /* 8 bytes of source and 2 of time at least */
+    if (len < 10 || len > c->lim.max_record)
+        return 0;
+    if (avail < (size_t)len + 8) {
+        *need = !s->final;
+        return 0;
+    }
+    if (be32(q + 4 + len) != len) /* both length words must agree */
+        return 0;
+    if (!may_validate(c, s->where, s->origin + p))
+        return 0;
+    c->work_used += len;
+    husk_log_entry e;
+    husk_err why = {0};
+    int r = husk_local_decode_record(q + 4, len, &c->scratch, &e, &why);
+    if (r == -HUSK_E_NOMEM)
+        return husk_err_set(err, HUSK_E_NOMEM, "out of memory");
+    if (r != 0 || !stream_name_ok(e.stream) || e.time.sec < MIN_TIME || e.time.sec >= MAX_TIME)
+        return 0;
+    r = emit(s, HUSK_CARVE_LOCALLOG, q, (size_t)len + 8, p, err);
+    *after = p + len + 8;
+    return r;
+}
+
+/* ---- candidates, in order ------------------------------------------------------------- */
+
+/*
+ * Three kinds of candidates: block starts holding '{' or 0x1f (configs, gzip members), the
+ * json-file anchor, the local-frame anchor. Each kind keeps the position from which it looks
+ * for its next candidate (next_blk, next_log, next_loc); the finders below move it to the
+ * candidate found, or to where the search stopped when there is none. Candidates are then
+ * decided strictly in the order of their positions, so which copy of a duplicate is reported
+ * (the first) never depends on how the stream was cut into reads.
+ */
+static uint64_t next_block(stream *s)
+{
+    uint64_t end = s->base + s->len, p;
+    for (p = s->next_blk; p < end; p += s->bs) {
+        uint8_t ch = s->buf[p - s->base];
+        if (ch == '{' || ch == 0x1f)
+            break;
+    }
+    s->next_blk = p;
+    return p < end ? p : NONE;
+}
+
+/*
+ * First position at or after *from (searching from *from + lead) where anchor starts, minus
+ * lead; NONE when there is none yet. An anchor cut by the end of the bytes at hand is
+ * returned too unless the stream is final (its candidate then waits for more bytes).
+ */
+static uint64_t next_anchor(stream *s, uint64_t *from, size_t lead, const char *anchor, size_t alen)
+{
+    uint64_t end = s->base + s->len, a = *from + lead;
+    while (a < end) {
+        const uint8_t *q = s->buf + (a - s->base);
+        const uint8_t *hit = memchr(q, anchor[0], (size_t)(end - a));
+        if (!hit)
+            break;
+        a += (uint64_t)(hit - q);
+        size_t have = end - a < alen ? (size_t)(end - a) : alen;
+        if (memcmp(hit, anchor, have) == 0 && (have == alen || !s->final)) {
+            *from = a - lead;
+            return *from;
+        }
+        a++;
+    }
+    /* every anchor before end was looked at: candidates start at end - lead or later */
+    if (s->final)
+        *from = end;
+    else if (end >= lead && end - lead > *from)
+        *from = end - lead;
+    return NONE;
+}
+
+/* A candidate at block start p: a config, a hostconfig or a gzip member. */
+static int try_block(stream *s, uint64_t p, int *need, husk_err *err)
+{
+    const uint8_t *q = s->buf + (p - s->base);
+    uint64_t avail = s->base + s->len - p;
+    if (q[0] == '{')
+        return try_object(s, p, need, err);
+    if (avail < 4) {
+        *need = !s->final;
+        return 0;
+    }
+    if (q[1] == 0x8b && q[2] == 8 && !(q[3] & 0xe0)) /* deflate, no reserved flags (RFC 1952) */
+        return try_gzip(s, p, err);
+    return 0;
+}
+
+/*
+ * Decides every candidate that the bytes at hand allow (all of them when final), in order of
+ * position, then drops the bytes nothing needs any more. A candidate that runs past the
+ * bytes at hand stops the scan there until more come: it is never more than one artefact's
+ * bound behind the end. Returns 0, >0 (stop) or a negative code.
+ */
+static int stream_scan(stream *s, int final, husk_err *err)
+{
+    s->final = final;
+    for (;;) {
+        if (s->c->stopped)
+            return 1;
+        uint64_t pb = s->bs ? next_block(s) : NONE;
+        uint64_t pl = next_anchor(s, &s->next_log, 0, log_anchor, sizeof log_anchor - 1);
+        uint64_t pf = next_anchor(s, &s->next_loc, 4, local_anchor, sizeof local_anchor - 1);
+        uint64_t p = pb < pl ? pb : pl;
+        if (pf < p)
+            p = pf;
+        if (p == NONE)
+            break;
+        int r, need = 0;
+        uint64_t after = 0;
+        if (p == pb) {
+            r = try_block(s, p, &need, err);
+            if (!need)
+                s->next_blk = p + s->bs;
+        } else if (p == pl) {
+            r = try_jsonlog(s, p, &after, &need, err);
+            if (!need)
+                s->next_log = after ? after : p + 1;
+        } else {
+            r = try_local(s, p, &after, &need, err);
+            if (!need)
+                s->next_loc = after ? after : p + 1;
+        }
+        if (r != 0)
+            return r;
+        if (need)
+            break;
+    }
+    uint64_t end = s->base + s->len;
+    uint64_t keep = s->next_log < s->next_loc ? s->next_log : s->next_loc;
+    if (s->next_blk < keep)
+        keep = s->next_blk;
+    if (keep > end)
+        keep = end;
+    if (keep > s->base) {
+        size_t drop = (size_t)(keep - s->base);
+        memmove(s->buf, s->buf + drop, s->len - drop);
+        s->len -= drop;
+        s->base = keep;
+    }
+    return 0;
+}
+
+/* ---- sessions ------------------------------------------------------------------------------ */
+
+int carve_new(const carve_limits *lim, husk_carve_cb cb, void *ctx, husk_diag *diag, carve **out,
+              husk_err *err)
+{
+    carve *c = calloc(1, sizeof *c);
+    if (!c)
+        return husk_err_set(err, HUSK_E_NOMEM, "out of memory");
+    if (lim)
+        c->lim = *lim;
+    else
+        carve_limits_default(&c->lim);
+    c->cb = cb;
+    c->ctx = ctx;
+    c->diag = diag;
+    /* the carry: the largest artefact plus the byte after it (a newline); a candidate never
+     * waits with more bytes than that, so a buffer of carry + window always has room */
+    size_t line = c->lim.max_line + 1, record = c->lim.max_record + 8;
+    size_t logs = (line > record ? line : record) + 16;
+    size_t all = c->lim.max_config + 1 > logs ? c->lim.max_config + 1 : logs;
+    size_t inner_window = c->lim.window < (1u << 20) ? c->lim.window : (1u << 20);
+    c->md = EVP_MD_CTX_new();
+    c->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+    c->zin = malloc(ZIN_CHUNK);
+    if (!c->md || !c->sha256 || !c->zin || c->lim.window == 0 ||
+        stream_init(&c->disk, c, all, c->lim.window) < 0 ||
+        stream_init(&c->inner, c, logs, inner_window) < 0) {
+        carve_free(c);
+        return husk_err_set(err, HUSK_E_NOMEM, "out of memory");
+    }
+    *out = c;
+    return 0;
+}
+
+/* Reads one window; a failed read is retried block by block and the blocks that still fail
+ * read as zeros (no artefact holds a zero byte where the validators look), reported. */
+static void read_window(carve *c, carve_read_fn rd, void *src, uint64_t pos, uint8_t *buf, size_t n,
+                        uint32_t bs, const char *where)
+{
+    husk_err e = {0};
+    if (rd(src, pos, buf, n, &e) == 0)
+        return;
+    size_t step = bs ? bs : 4096, bad = 0;
+    husk_err first = e;
+    for (size_t k = 0; k < n; k += step) {
+        size_t m = n - k < step ? n - k : step;
+        husk_err ek = {0};
+        if (rd(src, pos + k, buf + k, m, &ek) < 0) {
+            memset(buf + k, 0, m);
+            bad += m;
+        }
+    }
+    if (bad) {
+        c->st.damaged++;
+        report(c, R_READ, where, (int64_t)pos, "%zu of %zu bytes unreadable, scanned as zeros: %s",
+               bad, n, first.msg);
+    }
+}
+
+int carve_region(carve *c, carve_read_fn rd, void *src, uint64_t start, uint64_t len,
+                 uint32_t block_size, const char *where, husk_err *err)
+{
+    if (c->stopped)
+        return 1;
+    if (block_size && start % block_size)
+        return husk_err_set(err, HUSK_E_ARG, "stretch at %llu not on a block start",
+                            (unsigned long long)start);
+    stream *s = &c->disk;
+    stream_reset(s, start, block_size, where, 0);
+    s->rd = rd;
+    s->src = src;
+    s->src_end = start + len;
+    c->st.runs++;
+    int journal = strcmp(where, "journal") == 0;
+    uint64_t pos = start, stop = start + len;
+    while (pos < stop) {
+        size_t n = s->cap - s->len;
+        if (n == 0) /* cannot happen (see carve_new); never spin on it */
+            return husk_err_set(err, HUSK_E_LIMIT, "carving buffer full");
+        if (n > stop - pos)
+            n = (size_t)(stop - pos);
+        else if (n > 4096)
+            n -= n % 4096; /* libtsk reads whole sectors straight into buf, others via a copy */
+        read_window(c, rd, src, pos, s->buf + s->len, n, block_size, where);
+        s->len += n;
+        pos += n;
+        c->scanned += n;
+        if (journal)
+            c->st.journal_bytes += n;
+        else
+            c->st.unallocated_bytes += n;
+        int r = stream_scan(s, pos == stop, err);
+        if (r != 0)
+            return r;
+    }
+    return 0;
+}
+
+const husk_carve_stats *carve_get_stats(const carve *c)
+{
+    return &c->st;
+}
+
+void carve_finish(carve *c)
+{
+    for (int i = 0; i < R_N; i++)
+        if (c->reports[i] > MAX_REPORTS)
+            husk_diag_report(c->diag, "carve", "free space", -1, "%u %s in all", c->reports[i],
+                             report_what[i]);
+}
+
+void carve_free(carve *c)
+{
+    if (!c)
+        return;
+    free(c->seen.slot);
+    EVP_MD_CTX_free(c->md);
+    EVP_MD_free(c->sha256);
+    husk_sb_release(&c->scratch);
+    free(c->zin);
+    free(c->disk.buf);
+    free(c->inner.buf);
+    free(c);
+}
+
+/* ---- file systems ------------------------------------------------------------------------- */
+
+typedef struct fs_src {
+    carve *c;
+    TSK_IMG_INFO *img;
+    husk_fs *fs;
+    const char *where;
+    husk_diag *diag; /* the caller's */
+} fs_src;
+
+/* The free-space walkers report only damaged metadata: count it, then pass it on. */
+static void walker_report(void *ctx, const char *phase, const char *object, int64_t off,
+                          const char *msg)
+{
+    fs_src *s = ctx;
+    s->c->st.damaged++;
+    husk_diag_report(s->diag, phase, object, off, "%s", msg);
+}
+
+static int fs_read(void *vsrc, uint64_t off, void *buf, size_t len, husk_err *err)
+{
+    fs_src *s = vsrc;
+    if (off > s->fs->size || len > s->fs->size - off)
+        return husk_err_set(err, HUSK_E_FORMAT,
+                            "read of %zu bytes at %llu past the end of the "
+                            "file system",
+                            len, (unsigned long long)off);
+    ssize_t n = tsk_img_read(s->img, (TSK_OFF_T)(s->fs->offset + off), (char *)buf, len);
+    if (n < 0 || (size_t)n != len)
+        return husk_err_set(err, HUSK_E_IO, "cannot read %zu bytes at file-system offset %llu", len,
+                            (unsigned long long)off);
+    return 0;
+}
+
+static int fs_run(uint64_t off, uint64_t len, void *ctx, husk_err *err)
+{
+    fs_src *s = ctx;
+    return carve_region(s->c, fs_read, s, off, len, s->fs->block_size, s->where, err);
+}
+
+int husk_carve_fs_stats(husk_fs *fs, husk_carve_cb cb, void *ctx, husk_diag *diag,
+                        husk_carve_stats *st, husk_err *err)
+{
+    if (st)
+        memset(st, 0, sizeof *st);
+    int ext4 = husk_fs_is_ext4(fs);
+    fs_src src = {NULL, ext4 ? husk_ext4_image(fs) : NULL, fs, "unallocated", diag};
+    uint64_t off;
+    if (!ext4 && husk_xfs_image(fs, &src.img, &off, NULL) < 0)
+        src.img = NULL;
+    if (!src.img)
+        return husk_err_set(err, HUSK_E_UNSUPPORTED, "carving reads ext2/3/4 and XFS, not %s",
+                            fs && fs->fstype[0] ? fs->fstype : "this file system");
+    int r = carve_new(NULL, cb, ctx, diag, &src.c, err);
+    if (r < 0)
+        return r;
+    husk_diag wdiag = {walker_report, &src, 0};
+    r = ext4 ? carve_ext4_free_runs(fs, fs_run, &src, &wdiag, err)
+             : carve_xfs_free_runs(fs, fs_run, &src, &wdiag, err);
+    /* the journal holds older copies of metadata blocks: scan it even when the bitmaps could
+     * not be walked (that error is still returned) */
+    if (ext4 && r != -HUSK_E_NOMEM && !src.c->stopped) {
+        husk_err je = {0};
+        src.where = "journal";
+        int jr = carve_ext4_journal_runs(fs, fs_run, &src, &wdiag, &je);
+        if (jr == -HUSK_E_NOMEM || (jr < 0 && src.c->stopped)) {
+            if (r >= 0) { /* memory, or the callback failed: the caller must know */
+                r = jr;
+                if (err)
+                    *err = je;
+            }
+        } else if (jr < 0 && jr != -HUSK_E_NOTFOUND) {
+            husk_diag_report(&wdiag, "carve", "journal", -1, "journal not carved: %s", je.msg);
+        }
+    }
+    carve_finish(src.c);
+    if (st)
+        *st = src.c->st;
+    carve_free(src.c);
+    return r < 0 ? r : 0;
+}
+
+int husk_carve_fs(husk_fs *fs, husk_carve_cb cb, void *ctx, husk_diag *diag, husk_err *err)
+{
+    return husk_carve_fs_stats(fs, cb, ctx, diag, NULL, err);
+}

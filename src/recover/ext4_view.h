@@ -1,0 +1,216 @@
+/*
+ * State of an ext4 recovered view (include/husk/recover.h): built once by
+ * ext4_view_build.c (objects) and ext4_view_names.c (names), read by the file-system
+ * operations of ext4_view.c. The decoders are in ext4_rec.h.
+ *
+ * Incarnations. An inode number may have had several lives, told apart by i_generation
+ * (recovery.md 2.7). Every (number, generation) pair seen in a journal copy of an
+ * inode-table block is an incarnation, with the range of transactions its copies span. One
+ * whose number is free today (or whose record shows it deleted) and whose newest usable copy
+ * qualifies (e4r_pick_copy) becomes a recovered object. It keeps its number when the
+ * current, deleted record carries the same generation; any other incarnation of a number
+ * (the number now belongs to a live object or to a later deleted one) gets a synthetic number
+ * >= HUSK_REC_SYNTHETIC_BASE, so incarnations never mix.
+ *
+ * Names. Every (directory, name, child) binding read from a journal copy of a directory
+ * block or from a recovered directory's blocks on disk is a fact, stamped with the
+ * transaction it was seen in. Directory blocks are attributed to their directory by the
+ * directory's own inode copies: a change to a directory block rewrites the directory's mtime
+ * in the same transaction, so its inode copy there maps the block. A fact's child is the
+ * incarnation of the number that existed at that transaction (the one born last before it).
+ */
+#ifndef HUSK_EXT4_VIEW_H
+#define HUSK_EXT4_VIEW_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../evidence/ext4_raw.h"
+#include "ext4_rec.h"
+#include "husk/diag.h"
+#include "husk/jbd2.h"
+#include "husk/recover.h"
+#include "husk/strbuf.h"
+#include "husk/vfs.h"
+
+struct TSK_IMG_INFO;
+
+/* Bounds on what one view takes from the evidence (hostile images can claim anything). */
+#define E4V_MAX_GROUPS (1u << 22)
+#define E4V_MAX_INCS (1u << 19)  /* incarnations tracked */
+#define E4V_MAX_OBJS (1u << 18)  /* recovered objects */
+#define E4V_MAX_EXTENTS 65536    /* data extents of one file */
+#define E4V_MAX_TREE_BLOCKS 4096 /* extent-tree blocks read for one file */
+#define E4V_MAX_ALL_EXTENTS (1u << 22)
+#define E4V_MAX_DIR_BLOCKS 8192   /* blocks of one recovered directory parsed */
+#define E4V_MAX_OWNERS (1u << 22) /* (directory block, owner) pairs */
+#define E4V_MAX_FACTS (1u << 21)
+#define E4V_MAX_LIVE_NAMES (1u << 21)
+#define E4V_MAX_BITMAPS 65536 /* bitmap blocks kept in memory */
+#define E4V_MAX_READ_JSON (4u << 20)
+
+enum {
+    E4V_SRC_JOURNAL = 1, /* an old inode copy from the journal */
+    E4V_SRC_INODE,       /* only the current, deleted record (content lost) */
+    E4V_SRC_DIRENT,      /* only a directory entry names it */
+    E4V_SRC_VIRTUAL,     /* $OrphanFiles */
+};
+
+/* Open-addressing map from a non-zero 64-bit key to a 32-bit value. */
+typedef struct e4v_map {
+    uint64_t *keys; /* 0 = empty */
+    uint32_t *vals;
+    size_t cap, n;
+} e4v_map;
+int e4v_map_put(e4v_map *m, uint64_t key, uint32_t val);
+int e4v_map_get(const e4v_map *m, uint64_t key, uint32_t *val);
+void e4v_map_free(e4v_map *m);
+
+/* One incarnation seen in the journal. */
+typedef struct e4v_inc {
+    uint64_t ino;
+    uint32_t gen;
+    uint32_t first_seq, last_seq; /* transactions of its first and last copy, any state */
+    int is_live;                  /* the live object today */
+    int32_t obj;                  /* its recovered object, -1 */
+} e4v_inc;
+
+/* A directory block attributed to a directory incarnation, from the directory's inode copies
+ * in transactions [seq_lo, seq_hi]. */
+typedef struct e4v_owner {
+    uint64_t block;
+    uint64_t ino;
+    uint32_t gen;
+    uint32_t lblk;
+    uint32_t seq_lo, seq_hi;
+} e4v_owner;
+
+/* A binding seen somewhere. */
+enum { E4V_FACT_JOURNAL = 1, E4V_FACT_DISK, E4V_FACT_SLACK };
+typedef struct e4v_fact {
+    uint64_t dir_ino, child_ino;
+    uint32_t dir_gen;
+    uint8_t dir_gen_known, ftype, name_len, src;
+    uint32_t seq;
+    uint32_t name_off;
+} e4v_fact;
+
+typedef struct e4v_obj {
+    uint64_t vino, ino;
+    uint32_t gen;
+    int src;
+    uint8_t *raw; /* the record it was rebuilt from (isize bytes); NULL for dirent-only */
+    uint8_t *cur; /* the current record when it is this incarnation's deleted one, else NULL */
+    husk_stat st;
+    uint32_t seq;       /* transaction of the copy */
+    uint64_t jblock;    /* where the copy lies in the journal */
+    int64_t commit_sec; /* its commit time */
+    uint32_t commit_nsec;
+    e4r_extent *ext; /* data extents, sorted by logical block */
+    size_t next;
+    uint64_t dotdot;             /* a directory's ".." inode number, 0 unknown */
+    uint64_t parent;             /* the view directory it is listed in first, 0 none */
+    uint32_t journal_dir_blocks; /* directory: journal copies of its blocks read for names */
+    int named;
+    double conf;
+    const char *from;
+    char how[448];
+} e4v_obj;
+
+/* A deleted entry of the view. */
+typedef struct e4v_ent {
+    uint64_t dir, child; /* vinos (dir may be a live directory's inode) */
+    uint32_t name_off;
+    uint8_t name_len;
+    uint8_t type; /* husk_ftype */
+} e4v_ent;
+
+typedef struct e4v_group {
+    uint64_t itable, bbitmap, ibitmap;
+    uint16_t flags;
+} e4v_group;
+
+typedef struct e4v_view {
+    husk_fs *live;
+    husk_diag *diag;
+    struct TSK_IMG_INFO *img;
+    uint64_t fs_off;
+    ext4_sb sb;
+    uint32_t first_ino;
+    uint32_t fs_seed;
+    int csum; /* metadata_csum */
+    size_t isize;
+    uint32_t itable_blocks; /* blocks of one group's inode table */
+    e4v_group *groups;
+    uint8_t **bbm, **ibm; /* bitmaps by group, read on first use */
+    size_t nbitmaps;
+    husk_jbd2 *j;
+    uint8_t *blk; /* scratch blocks */
+    uint8_t *blk2;
+
+    e4v_inc *incs; /* sorted by inode number, then first_seq, once collected */
+    size_t ninc, capinc;
+
+    e4v_owner *owners; /* sorted by block */
+    size_t nowner, capowner;
+
+    e4v_fact *facts;
+    size_t nfact, capfact;
+    e4v_map fact_seen; /* hash of a fact -> index, to keep one per binding */
+
+    husk_strbuf names; /* name arena: each name NUL-terminated */
+
+    e4v_obj *objs;
+    size_t nobj, capobj;
+    e4v_map obj_by_vino;
+    e4v_map nameonly_by_ino;
+    uint64_t next_synth;
+    uint64_t orphan_dir;
+    size_t all_extents;
+
+    e4v_ent *ents; /* sorted by dir, then name */
+    size_t nent, capent;
+
+    /* what was done, for the diag summary */
+    uint64_t copies_read, copies_bad, inodes_bad_csum, tree_from_journal, limit_hits;
+    uint64_t dir_blocks_parsed, dir_blocks_foreign;
+} e4v_view;
+
+/* ---- ext4_view_build.c ---- */
+/* Geometry, journal index, incarnations, objects and their extents. */
+int e4v_build_objects(e4v_view *v, husk_err *err);
+void e4v_release(e4v_view *v);
+/* Reads block b of the file system (as the live file system sees it today). */
+int e4v_read_block(e4v_view *v, uint64_t b, uint8_t *buf, husk_err *err);
+/* 1 allocated, 0 free, -1 unknown (damaged group). */
+int e4v_block_allocated(e4v_view *v, uint64_t b);
+int e4v_inode_allocated(e4v_view *v, uint64_t ino);
+/* The current record of ino (v->isize bytes into buf). */
+int e4v_current_inode(e4v_view *v, uint64_t ino, uint8_t *buf, husk_err *err);
+/* The blocks of an extent tree rooted at a record's i_block: extents out (malloc'd, sorted),
+ * reading tree blocks from disk or, when the disk copy no longer validates, from the journal
+ * (newest copy not after seq). *from_journal counts tree blocks taken from the journal. */
+int e4v_load_extents(e4v_view *v, const uint8_t *raw, uint64_t ino, uint32_t seq, e4r_extent **out,
+                     size_t *n, int *from_journal, int *bad_csum, husk_err *err);
+int32_t e4v_obj_new(e4v_view *v, uint64_t ino, int src);
+uint64_t e4v_synth(e4v_view *v);
+e4v_obj *e4v_obj_of(const e4v_view *v, uint64_t vino);
+void e4v_how(e4v_obj *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void e4v_limit(e4v_view *v, const char *what, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Incarnation of ino that existed at transaction seq (the one born last before it), or NULL. */
+const e4v_inc *e4v_inc_at(const e4v_view *v, uint64_t ino, uint32_t seq);
+const e4v_inc *e4v_inc_find(const e4v_view *v, uint64_t ino, uint32_t gen);
+/* Reads a recovered object's bytes. */
+ssize_t e4v_obj_read(e4v_view *v, const e4v_obj *o, uint64_t off, void *buf, size_t len,
+                     husk_err *err);
+
+/* ---- ext4_view_names.c ---- */
+/* Facts from journal copies of directory blocks and from recovered directories' blocks,
+ * then the view's deleted entries, made-up names and $OrphanFiles. */
+int e4v_build_names(e4v_view *v, husk_err *err);
+const char *e4v_name(const e4v_view *v, uint32_t off);
+/* First deleted entry of directory vino and how many there are. */
+size_t e4v_ents_of(const e4v_view *v, uint64_t dir, size_t *count);
+
+#endif
