@@ -246,8 +246,11 @@ int husk_ext4_recovered_view(husk_fs *live, husk_diag *diag, husk_fs **view, hus
     if (rc == 0 && v->nobj == 0)
         rc = husk_err_set(err, HUSK_E_NOTFOUND,
                           "nothing deleted is recoverable on this file system (%llu journal "
-                          "copies of inode-table blocks read)",
-                          (unsigned long long)v->copies_read);
+                          "copies of inode-table blocks read, %llu overwritten or uncommitted; "
+                          "%llu directory blocks read, %llu of them another's)",
+                          (unsigned long long)v->copies_read, (unsigned long long)v->copies_bad,
+                          (unsigned long long)v->dir_blocks_parsed,
+                          (unsigned long long)v->dir_blocks_foreign);
     if (rc != 0) {
         view_close(fs);
         return rc;

@@ -1,7 +1,8 @@
 /*
  * State of an ext4 recovered view (include/husk/recover.h): built once by
- * ext4_view_build.c (objects) and ext4_view_names.c (names), read by the file-system
- * operations of ext4_view.c. The decoders are in ext4_rec.h.
+ * ext4_view_build.c (objects, with ext4_view_disk.c for blocks, bitmaps and extent trees),
+ * ext4_view_facts.c and ext4_view_names.c (names), read by the file-system operations of
+ * ext4_view.c. The decoders are in ext4_rec.h.
  *
  * Incarnations. An inode number may have had several lives, told apart by i_generation
  * (recovery.md 2.7). Every (number, generation) pair seen in a journal copy of an
@@ -48,6 +49,7 @@ struct TSK_IMG_INFO;
 #define E4V_MAX_LIVE_NAMES (1u << 21)
 #define E4V_MAX_BITMAPS 65536 /* bitmap blocks kept in memory */
 #define E4V_MAX_READ_JSON (4u << 20)
+#define E4V_MAX_CHECKED_BLOCKS (1u << 22) /* bitmap look-ups for one file (16 GiB at 4 KiB) */
 
 enum {
     E4V_SRC_JOURNAL = 1, /* an old inode copy from the journal */
@@ -108,8 +110,10 @@ typedef struct e4v_obj {
     uint32_t commit_nsec;
     e4r_extent *ext; /* data extents, sorted by logical block */
     size_t next;
-    uint64_t dotdot;             /* a directory's ".." inode number, 0 unknown */
-    uint64_t parent;             /* the view directory it is listed in first, 0 none */
+    uint64_t dotdot;   /* a directory's ".." inode number, 0 unknown */
+    uint64_t parent;   /* the view directory it is listed in first, 0 none */
+    uint32_t name_off; /* its first name there (named only) */
+    uint8_t name_len;
     uint32_t journal_dir_blocks; /* directory: journal copies of its blocks read for names */
     int named;
     double conf;
@@ -171,8 +175,8 @@ typedef struct e4v_view {
     e4v_ent *ents; /* sorted by dir, then name */
     size_t nent, capent;
 
-    /* what was done, for the diag summary */
-    uint64_t copies_read, copies_bad, inodes_bad_csum, tree_from_journal, limit_hits;
+    /* what was done (said when nothing could be recovered) */
+    uint64_t copies_read, copies_bad, inodes_bad_csum, reports;
     uint64_t dir_blocks_parsed, dir_blocks_foreign;
 } e4v_view;
 
@@ -180,6 +184,24 @@ typedef struct e4v_view {
 /* Geometry, journal index, incarnations, objects and their extents. */
 int e4v_build_objects(e4v_view *v, husk_err *err);
 void e4v_release(e4v_view *v);
+/* Grows *arr (of elem-byte items) to hold n + 1; -1 past limit or out of memory. */
+int e4v_grow(void **arr, size_t *cap, size_t n, size_t elem, size_t limit);
+int32_t e4v_obj_new(e4v_view *v, uint64_t ino, int src);
+uint64_t e4v_synth(e4v_view *v);
+e4v_obj *e4v_obj_of(const e4v_view *v, uint64_t vino);
+/* Adds a clause to an object's explanation (provenance "how"). */
+void e4v_how(e4v_obj *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Reports a bound reached or damage met to the diag sink (the first few only: a hostile
+ * image must not flood it). */
+void e4v_report(e4v_view *v, const char *what, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Incarnation of ino that existed at transaction seq (the one born last before it), or NULL. */
+const e4v_inc *e4v_inc_at(const e4v_view *v, uint64_t ino, uint32_t seq);
+const e4v_inc *e4v_inc_find(const e4v_view *v, uint64_t ino, uint32_t gen);
+
+/* ---- ext4_view_disk.c ---- */
+/* The group descriptors' inode tables, bitmaps and flags. */
+int e4v_read_groups(e4v_view *v, husk_err *err);
 /* Reads block b of the file system (as the live file system sees it today). */
 int e4v_read_block(e4v_view *v, uint64_t b, uint8_t *buf, husk_err *err);
 /* 1 allocated, 0 free, -1 unknown (damaged group). */
@@ -192,18 +214,25 @@ int e4v_current_inode(e4v_view *v, uint64_t ino, uint8_t *buf, husk_err *err);
  * (newest copy not after seq). *from_journal counts tree blocks taken from the journal. */
 int e4v_load_extents(e4v_view *v, const uint8_t *raw, uint64_t ino, uint32_t seq, e4r_extent **out,
                      size_t *n, int *from_journal, int *bad_csum, husk_err *err);
-int32_t e4v_obj_new(e4v_view *v, uint64_t ino, int src);
-uint64_t e4v_synth(e4v_view *v);
-e4v_obj *e4v_obj_of(const e4v_view *v, uint64_t vino);
-void e4v_how(e4v_obj *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void e4v_limit(e4v_view *v, const char *what, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-/* Incarnation of ino that existed at transaction seq (the one born last before it), or NULL. */
-const e4v_inc *e4v_inc_at(const e4v_view *v, uint64_t ino, uint32_t seq);
-const e4v_inc *e4v_inc_find(const e4v_view *v, uint64_t ino, uint32_t gen);
 /* Reads a recovered object's bytes. */
 ssize_t e4v_obj_read(e4v_view *v, const e4v_obj *o, uint64_t off, void *buf, size_t len,
                      husk_err *err);
+/* ---- ext4_view_facts.c ---- */
+/* The entries of one directory block, gathered before the block's owner is settled. */
+typedef struct e4v_dirents {
+    e4r_dirent *v;
+    size_t n, cap;
+    uint32_t dot, dotdot; /* the "." (first entry) and ".." inode numbers, 0 when absent */
+} e4v_dirents;
+/* Walks blk into b; 1 when it is a directory block, 0 when not, -1 out of memory. */
+int e4v_gather(e4v_view *v, const uint8_t *blk, e4v_dirents *b, e4r_dirblock *kind);
+/* Adds name to the name arena; its offset, or -1 out of memory. */
+int64_t e4v_name_add(e4v_view *v, const void *name, size_t len);
+/* FNV-1a over a binding (the fact table's and the live-name set's key). */
+uint64_t e4v_hash(uint64_t dir, uint32_t gen, uint64_t child, const uint8_t *name, size_t len);
+/* Reads the facts: (a) journal copies of directory blocks, (b) recovered directories' blocks
+ * on disk; sets each recovered directory's confidence. */
+int e4v_collect_facts(e4v_view *v, husk_err *err);
 
 /* ---- ext4_view_names.c ---- */
 /* Facts from journal copies of directory blocks and from recovered directories' blocks,

@@ -118,6 +118,62 @@ check_eq "gone1: the data file names the later file that took its blocks" 1 \
 check_eq "node-a: EWF gives the same recovered tree" "$(sha <<<"$all")" \
     "$("$HUSK" ls -r --deleted "$TESTDATA/$A/disk.E01" / 2>/dev/null | sha)"
 
+# ---- a removed container whose name is gone from the journal too --------------------------
+# The journal is a ring: older copies of the containers directory's block get overwritten. A
+# copy of node-a with every journal copy of that block zeroed (their tag checksums then fail)
+# must still list the removed containers by ID: from the "<ID>-json.log" each one's own
+# directory holds, hung under the ".." its first block records.
+
+# le32/be32 FILE OFFSET: one 32-bit word
+le32() { od -An -tu4 --endian=little -j "$2" -N 4 "$1" | tr -d ' '; }
+be32() { od -An -tu4 --endian=big -j "$2" -N 4 "$1" | tr -d ' '; }
+# first_block FILE FS_OFF BS ITABLE ISIZE INO: first physical block of a depth-0 extent inode
+first_block() {
+    local at=$(($2 + $4 * $3 + ($6 - 1) * $5 + 0x28))
+    echo $(($(le32 "$1" $((at + 20))) + ($(od -An -tu2 --endian=little -j $((at + 18)) -N 2 "$1" | tr -d ' ') << 32)))
+}
+img=$WORK/ext4v-nojournalname.raw
+cp "$raw" "$img"
+fso=$(sed -n 's/^partition1_offset_bytes=//p' "$T/layout.txt")
+bs=$((1024 << $(le32 "$img" $((fso + 1024 + 0x18)))))
+isize=$(od -An -tu2 --endian=little -j $((fso + 1024 + 0x58)) -N 2 "$img" | tr -d ' ')
+itable=$(le32 "$img" $((fso + bs + 8))) # group 0: the journal and /var/lib/docker/containers
+jstart=$(first_block "$img" "$fso" "$bs" "$itable" "$isize" 8)
+cino=$("$HUSK" ls "$raw" /var/lib/docker 2>/dev/null | awk '$8 == "/var/lib/docker/containers" {print $7}')
+cblk=$(first_block "$img" "$fso" "$bs" "$itable" "$isize" "$cino")
+jblocks=$(($(be32 "$img" $((fso + jstart * bs + 16)))))
+# every journal block after a descriptor (csum v3 tags: 16 bytes, flags in the low half of the
+# second word, 16 more bytes of UUID unless SAME_UUID) that holds a copy of cblk
+dd if="$img" bs="$bs" skip=$((fso / bs + jstart)) count="$jblocks" status=none |
+    od -An -v -tu4 --endian=big -w"$bs" |
+    awk -v want="$cblk" -v n="$jblocks" -v words=$((bs / 4)) '
+        NR > 1 && $1 == 3225106840 && $2 == 1 {
+            k = NR - 1; p = 4
+            while (p + 4 <= words - 1) {
+                blk = $p + $(p + 2) * 4294967296; fl = $(p + 1); k = k + 1; if (k >= n) k = 1
+                if (blk == want) print k
+                p += 4; if (int(fl / 2) % 2 == 0) p += 4; if (int(fl / 8) % 2 == 1) break
+            }
+        }' >"$WORK/ext4v-kill.txt"
+check_eq "copy: the journal held copies of the containers directory's block" yes \
+    "$([ -s "$WORK/ext4v-kill.txt" ] && echo yes || echo no)"
+while read -r k; do
+    dd if=/dev/zero of="$img" bs="$bs" seek=$((fso / bs + jstart + k)) count=1 conv=notrunc status=none
+done <"$WORK/ext4v-kill.txt"
+out=$("$HUSK" ls --deleted "$img" /var/lib/docker/containers 2>/dev/null)
+while IFS=$'\t' read -r name id _state removed _how; do
+    [ "$removed" = yes ] || continue
+    C=/var/lib/docker/containers/$id
+    check_eq "copy: $name still listed by its ID without the journal's name for it" 1 \
+        "$(grep -c "^dir .* $C  (deleted; journal " <<<"$out")"
+    check_eq "copy: $name's provenance says where the ID came from" 1 \
+        "$(stat_field "$("$HUSK" stat --deleted "$img" "$C" 2>/dev/null)" recovered |
+            grep -c 'its name in its parent is lost: named by the container ID')"
+    check_eq "copy: $name's config.v2.json reads the same" "$(sha <"$WORK/ext4v-$name.json")" \
+        "$("$HUSK" cat --deleted "$img" "$C/config.v2.json" 2>/dev/null | sha)"
+done <"$T/containers.tsv"
+rm -f "$img"
+
 # ---- node-e (crash-consistent: the view sits on the replayed journal) --------------------
 E=node-e-crash
 raw=$(raw_image $E)
