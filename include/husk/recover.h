@@ -39,6 +39,11 @@
 
 #define HUSK_REC_SYNTHETIC_BASE (1ULL << 62)
 
+/* Fills a provenance answer for a view's provenance op: {"live", 1.0} when from is NULL (the
+ * object is served by the live file system), else from/conf, with note copied into how. */
+int husk_rec_prov_fill(husk_prov *p, const char *from, double conf, const char *note, char *how,
+                       size_t hown);
+
 /* Builds the recovered view of an ext4 file system (src/recover/ext4_view.c) or an XFS one
  * (src/recover/xfs_view.c). live must outlive the view; close the view with husk_fs_close().
  * HUSK_E_NOTFOUND when the file system has nothing to recover from. */

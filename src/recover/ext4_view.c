@@ -191,19 +191,8 @@ static int view_provenance(husk_fs *fs, uint64_t ino, husk_prov *p, char *how, s
 {
     e4v_view *v = fs->priv;
     const e4v_obj *o = e4v_obj_of(v, ino);
-    if (!o) {
-        p->recovered_from = "live";
-        p->confidence = 1.0;
-        return 0;
-    }
-    p->recovered_from = o->from;
-    p->confidence = o->conf;
-    if (how && hown) {
-        size_t n = strlen(o->how) < hown - 1 ? strlen(o->how) : hown - 1;
-        memcpy(how, o->how, n);
-        how[n] = '\0';
-    }
-    return 0;
+    return o ? husk_rec_prov_fill(p, o->from, o->conf, o->how, how, hown)
+             : husk_rec_prov_fill(p, NULL, 1.0, NULL, how, hown);
 }
 
 static void view_close(husk_fs *fs)

@@ -19,3 +19,19 @@ int husk_recovered_view(husk_fs *live, husk_diag *diag, husk_fs **view, husk_err
     return husk_err_set(err, HUSK_E_UNSUPPORTED, "no recovered view of %s file systems",
                         live->fstype);
 }
+
+int husk_rec_prov_fill(husk_prov *p, const char *from, double conf, const char *note, char *how,
+                       size_t hown)
+{
+    p->recovered_from = from ? from : "live";
+    p->confidence = from ? conf : 1.0;
+    if (from && how && hown) {
+        size_t n = note ? strlen(note) : 0;
+        if (n > hown - 1)
+            n = hown - 1;
+        if (n)
+            memcpy(how, note, n);
+        how[n] = '\0';
+    }
+    return 0;
+}
