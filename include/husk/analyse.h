@@ -12,6 +12,7 @@ typedef struct husk_analyse_opts {
     int verify;                 /* --verify: hash the media, compare with EWF's stored hashes */
     int hash_images;            /* --hash-images: files rows for image layers too */
     int no_recover;             /* --no-recover: skip containers removed with docker rm */
+    int no_carve;               /* --no-carve: recover, but do not carve free space */
     const char *command_line;   /* as typed, for case_info */
     husk_progress_fn progress;  /* optional, for long reads */
     void *progress_ctx;

@@ -133,6 +133,10 @@ typedef struct husk_row_log {
     size_t message_len;
     int partial;
     const char *recovered_from;
+    double confidence;       /* how sure husk is of the line and of its container; <0 NULL */
+    const char *attribution; /* how the line was tied to its container: NULL for lines read
+                                from the container's own log files; for carved lines
+                                'contiguity', 'time-window' or NULL when unattributed */
 } husk_row_log;
 
 typedef struct husk_row_finding {
@@ -167,6 +171,43 @@ typedef struct husk_row_docker_volume {
     const char *recovered_from, *opts_json;
 } husk_row_docker_volume;
 int husk_casedb_add_docker_volume(husk_casedb *db, const husk_row_docker_volume *r, husk_err *err);
+
+/*
+ * Carving merged into the case (src/casedb/carved.c; the carving itself is
+ * src/recover/carve.c, the merge src/case/carve_merge.c).
+ */
+typedef struct husk_row_carved {
+    int64_t filesystem_id;
+    const char *kind;     /* husk_carve_kind_name() */
+    uint64_t offset;      /* in the file system */
+    const char *location; /* "unallocated", "journal" */
+    int in_gzip;
+    uint64_t gzip_offset;
+    const uint8_t *data;
+    size_t len;
+    const char *sha256; /* hex of data */
+} husk_row_carved;
+int husk_casedb_add_carved(husk_casedb *db, const husk_row_carved *r, int64_t *id, husk_err *err);
+/* What became of carved row id (see the carved table in schema.sql). */
+int husk_casedb_set_carved_use(husk_casedb *db, int64_t id, const char *container_id,
+                               const char *used_as, const char *attribution, double confidence,
+                               int64_t logs_id, husk_err *err);
+/* Removes a removed container's containers and mounts rows (before it is written again from
+ * better evidence, e.g. a carved config for a container recovery knew by ID only). */
+int husk_casedb_drop_container(husk_casedb *db, const char *id, husk_err *err);
+/* Marks carved host configs whose bytes are a container's hostconfig.json as duplicates. */
+int husk_casedb_carved_hostconfig_dups(husk_casedb *db, husk_err *err);
+/* Adds the logs(time) index the carving merge looks duplicates up with. */
+int husk_casedb_index_log_times(husk_casedb *db, husk_err *err);
+
+typedef struct husk_row_recovery {
+    const char *container_id, *item, *status;
+    int64_t count;
+    const char *method;
+    double confidence;
+    const char *detail;
+} husk_row_recovery;
+int husk_casedb_add_recovery(husk_casedb *db, const husk_row_recovery *r, husk_err *err);
 
 /*
  * Journal replay (src/casedb/replayed.c): which rows of a file system that was read through a

@@ -110,6 +110,13 @@ int husk_docker_volumes(const husk_docker_root *r, husk_casedb *db, husk_diag *d
  * could be rebuilt (config, host config, logs, upper layer). */
 int husk_docker_removed(const husk_docker_root *view, husk_casedb *db, husk_diag *diag,
                         husk_err *err);
+/* A removed container known only from carved bytes: its config.v2.json and the
+ * hostconfig.json attributed to it (hc NULL when none), written with state "removed" and
+ * provenance prov, with its mounts. r names the data root it was carved near. Returns 1 when
+ * the bytes do not parse as a container config (nothing written), 0 when written. */
+int husk_docker_write_carved(const husk_docker_root *r, const char *cfg, size_t cfglen,
+                             const char *hc, size_t hclen, const husk_prov *prov,
+                             husk_casedb *db, husk_diag *diag, husk_err *err);
 
 /* Runs every phase on one data root. */
 int husk_docker_analyse(const husk_docker_root *r, husk_casedb *db, husk_diag *diag,

@@ -3,6 +3,7 @@
 #include "husk/docker.h"
 #include "husk/findings.h"
 #include "husk/recover.h"
+#include "carve_merge.h"
 #include "replay_views.h"
 
 #include <limits.h>
@@ -217,6 +218,12 @@ int husk_analyse(const char *path, const husk_analyse_opts *o, husk_casedb *db,
         r = record_layout(db, n, fs_ids, root_ids, err);
     if (r == 0)
         r = analyse_roots(db, n, o, fs_ids, root_ids, diag, err);
+    /* what no directory points to any more, after every reader has written what it found,
+     * so carved copies of known bytes are recognised as such */
+    if (r == 0 && !o->no_recover && !o->no_carve)
+        r = husk_carve_merge(db, n, fs_ids, root_ids, diag, err);
+    if (r == 0 && !o->no_recover)
+        r = husk_recovery_summary_build(db, err);
     /* findings read every reader's rows; the timeline copies every table's times, findings'
      * host rows included, so it comes last */
     if (r == 0)

@@ -17,6 +17,9 @@ enum casedb_stmt_id {
     STMT_LOG,
     STMT_FINDING,
     STMT_TIMELINE,
+    STMT_CARVED,
+    STMT_CARVED_SET,
+    STMT_SUMMARY,
     STMT_COUNT
 };
 

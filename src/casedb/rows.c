@@ -189,10 +189,11 @@ int husk_casedb_add_log(husk_casedb *db, const husk_row_log *r, husk_err *err)
 {
     return casedb_run(db, STMT_LOG,
                       "INSERT INTO logs(container_id, source, file, seq, time, stream, message, "
-                      "partial, recovered_from) VALUES(?,?,?,?,?,?,?,?,?)",
-                      err, "tttittmit", r->container_id, r->source, r->file, r->seq, r->time,
+                      "partial, recovered_from, confidence, attribution) "
+                      "VALUES(?,?,?,?,?,?,?,?,?,?,?)",
+                      err, "tttittmitdt", r->container_id, r->source, r->file, r->seq, r->time,
                       r->stream, r->message, r->message_len, (int64_t)r->partial,
-                      r->recovered_from);
+                      r->recovered_from, r->confidence, r->attribution);
 }
 
 int husk_casedb_add_finding(husk_casedb *db, const husk_row_finding *r, husk_err *err)

@@ -33,7 +33,8 @@ CREATE TABLE files(id INTEGER PRIMARY KEY, container_id TEXT, layer TEXT, scope 
   recovered_from TEXT, confidence REAL, filesystem_id INTEGER, host_path TEXT);
 CREATE TABLE container_diff(container_id TEXT, change TEXT, path TEXT);
 CREATE TABLE logs(id INTEGER PRIMARY KEY, container_id TEXT, source TEXT, file TEXT, seq INTEGER,
-  time TEXT, stream TEXT, message TEXT, partial INTEGER, recovered_from TEXT);
+  time TEXT, stream TEXT, message TEXT, partial INTEGER, recovered_from TEXT, confidence REAL,
+  attribution TEXT);
 CREATE TABLE findings(id INTEGER PRIMARY KEY, container_id TEXT, severity TEXT, rule TEXT,
   title TEXT, evidence TEXT, path TEXT);
 CREATE TABLE timeline(time TEXT, source TEXT, kind TEXT, container_id TEXT, path TEXT,
@@ -44,6 +45,21 @@ CREATE TABLE errors(id INTEGER PRIMARY KEY, phase TEXT, object TEXT, offset INTE
 -- the local driver's volumes/<name>/opts.json as found.
 CREATE TABLE docker_volumes(name TEXT, driver TEXT, labels TEXT, options TEXT, created TEXT,
   mountpoint TEXT, data_root_id INTEGER, recovered_from TEXT, opts_json TEXT);
+-- Everything carving found in unallocated space and the ext4 journal (husk_carve_fs): one row
+-- per artefact (deduplicated by content), with what became of it: used_as 'container' (a
+-- removed container written from it), 'hostconfig' (joined to a carved container), 'log' (a
+-- logs row, logs_id), 'duplicate' (the same bytes the case already has from a live or
+-- recovered file), or NULL (kept, not attributed). container_id/attribution/confidence say to
+-- whom it was attributed, how ('config-id', 'adjacent', 'contiguity', 'time-window') and how
+-- sure husk is.
+CREATE TABLE carved(id INTEGER PRIMARY KEY, filesystem_id INTEGER, kind TEXT, offset INTEGER,
+  location TEXT, in_gzip INTEGER, gzip_offset INTEGER, size INTEGER, sha256 TEXT, data BLOB,
+  container_id TEXT, used_as TEXT, attribution TEXT, confidence REAL, logs_id INTEGER);
+-- What recovery got back for each removed container, and what it did not and why (one row per
+-- container and item: identity, config, hostconfig, logs, files), plus case-wide rows
+-- (container_id NULL: carving, unattributed log lines, orphan layers).
+CREATE TABLE recovery_summary(container_id TEXT, item TEXT, status TEXT, count INTEGER,
+  method TEXT, confidence REAL, detail TEXT);
 CREATE INDEX files_container ON files(container_id);
 CREATE INDEX logs_container ON logs(container_id, seq);
 CREATE INDEX timeline_time ON timeline(time);

@@ -19,6 +19,8 @@
 #include <openssl/evp.h>
 
 #include "cli.h"
+#include "outdir.h"
+#include "husk/docker.h"
 #include "husk/escape.h"
 #include "husk/logs.h"
 #include "husk/node.h"
@@ -133,62 +135,6 @@ static int parse_args(int argc, char **argv, carve_args *a)
     return 0;
 }
 
-/* Creates DIR, or accepts it when it exists and is empty: carving never writes over earlier
- * results or into a directory that holds anything else (such as the evidence). */
-static int prepare_outdir(const char *dir)
-{
-    if (mkdir(dir, 0700) == 0)
-        return 0;
-    if (errno != EEXIST) {
-        cli_error("cannot create '%s': %s", dir, strerror(errno));
-        return HUSK_EXIT_FAIL;
-    }
-    DIR *d = opendir(dir);
-    if (!d) {
-        cli_error("'%s' exists and is not a directory that can be read: %s", dir, strerror(errno));
-        return HUSK_EXIT_USAGE;
-    }
-    struct dirent *e;
-    int empty = 1;
-    while ((e = readdir(d)) != NULL)
-        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-            empty = 0;
-    closedir(d);
-    if (!empty) {
-        cli_error("'%s' is not empty; give a new or empty directory", dir);
-        return HUSK_EXIT_USAGE;
-    }
-    return 0;
-}
-
-static void sha256_hex(const uint8_t *d, size_t n, const char *extra, char hex[65])
-{
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned len = 0;
-    EVP_MD_CTX *m = EVP_MD_CTX_new();
-    hex[0] = '\0';
-    if (m && EVP_DigestInit_ex(m, EVP_sha256(), NULL) && EVP_DigestUpdate(m, d, n) &&
-        (!extra || EVP_DigestUpdate(m, extra, strlen(extra))) && EVP_DigestFinal_ex(m, md, &len))
-        for (unsigned i = 0; i < len && i < 32; i++)
-            snprintf(hex + 2 * i, 3, "%02x", md[i]);
-    EVP_MD_CTX_free(m);
-}
-
-static int write_all(int fd, const void *buf, size_t n)
-{
-    const char *p = buf;
-    while (n > 0) {
-        ssize_t k = write(fd, p, n);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0)
-            return -1;
-        p += k;
-        n -= (size_t)k;
-    }
-    return 0;
-}
-
 /* Writes one artefact as a file of its own: configs as Docker wrote them, a json-file line
  * with its newline (a one-line json-file log), a local frame as it sits in container.log. */
 static int write_artefact(carve_out *o, const husk_carved *c, char *rel, size_t reln, char hex[65])
@@ -204,20 +150,15 @@ static int write_artefact(carve_out *o, const husk_carved *c, char *rel, size_t 
     else
         snprintf(rel, reln, "%s%s-%llu.%s", sub, husk_carve_kind_name(c->kind),
                  (unsigned long long)c->offset, ext);
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s", o->a->outdir, rel);
     int nl = c->kind == HUSK_CARVE_JSONLOG;
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        cli_error("cannot create '%s': %s", path, strerror(errno));
+    outdir_file *f = outdir_create(o->a->outdir, rel);
+    if (!f)
         return -1;
-    }
-    int ok = write_all(fd, c->data, c->len) == 0 && (!nl || write_all(fd, "\n", 1) == 0);
-    if (close(fd) != 0 || !ok) {
-        cli_error("cannot write '%s'", path);
+    outdir_write(f, c->data, c->len);
+    if (nl)
+        outdir_write(f, "\n", 1);
+    if (outdir_close(f, hex, NULL) < 0)
         return -1;
-    }
-    sha256_hex(c->data, c->len, nl ? "\n" : NULL, hex);
     fprintf(o->manifest, "%s\t%zu\t%s\t%s\t%zu\t%llu\t%s\t%d\n", rel, c->len + (size_t)nl, hex,
             husk_carve_kind_name(c->kind), o->fs_no, (unsigned long long)c->offset, c->where,
             c->in_gzip);
@@ -295,7 +236,7 @@ static int print_cb(const husk_carved *c, void *ctx)
         if (c->in_gzip)
             json_object_set_new(line, "gzip_offset", json_integer((json_int_t)c->gzip_offset));
         if (!hex[0])
-            sha256_hex(c->data, c->len, NULL, hex);
+            husk_sha256_hex(c->data, c->len, hex);
         json_object_set_new(line, "sha256", json_string(hex));
         if (rel[0])
             json_object_set_new(line, "file", json_string(rel));
@@ -321,7 +262,7 @@ static int print_cb(const husk_carved *c, void *ctx)
 static int open_output(carve_out *o, size_t nfs)
 {
     char path[4096];
-    int r = prepare_outdir(o->a->outdir);
+    int r = outdir_prepare(o->a->outdir);
     if (r)
         return r;
     snprintf(path, sizeof path, "%s/manifest.tsv", o->a->outdir);

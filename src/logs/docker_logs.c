@@ -151,6 +151,7 @@ static int on_message(const husk_log_msg *m, void *ctx, husk_err *err)
         .message_len = m->len,
         .partial = m->partial,
         .recovered_from = x->c->prov.recovered_from,
+        .confidence = x->c->prov.confidence,
     };
     int rc = husk_casedb_add_log(x->db, &row, err);
     if (rc < 0)

@@ -431,20 +431,66 @@ static int collect_removed(const husk_dirent *d, void *ctx)
     return 0;
 }
 
+/* 1 when the case already has a container with this ID (live, or recovered by an earlier
+ * data root). */
+static int container_known(husk_casedb *db, const char *id)
+{
+    sqlite3_stmt *st = NULL;
+    int known = 0;
+    if (sqlite3_prepare_v2(husk_casedb_sqlite(db), "SELECT 1 FROM containers WHERE id = ?", -1,
+                           &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+        known = sqlite3_step(st) == SQLITE_ROW;
+    }
+    sqlite3_finalize(st);
+    return known;
+}
+
 int husk_docker_removed(const husk_docker_root *view, husk_casedb *db, husk_diag *diag,
                         husk_err *err)
 {
     husk_id_list ids = {0};
     husk_err e = {0};
-    if (husk_docker_list(view, "containers", collect_removed, &ids, &e) < 0) {
-        if (e.code != HUSK_E_NOTFOUND)
-            husk_diag_report(diag, "recovery", "containers", -1, "cannot list: %s", e.msg);
-        husk_id_list_free(&ids);
-        return 0;
+    /* container IDs from every directory that names them: containers/<id>/, and the layer
+     * store's mounts/<id>/ (mount-id, init-id, parent), which docker rm deletes too */
+    if (husk_docker_list(view, "containers", collect_removed, &ids, &e) < 0 &&
+        e.code != HUSK_E_NOTFOUND)
+        husk_diag_report(diag, "recovery", "containers", -1, "cannot list: %s", e.msg);
+    husk_err_clear(&e);
+    char rel[128];
+    snprintf(rel, sizeof rel, "image/%s/layerdb/mounts",
+             view->driver[0] ? view->driver : "overlay2");
+    if (husk_docker_list(view, rel, collect_removed, &ids, &e) < 0 && e.code != HUSK_E_NOTFOUND)
+        husk_diag_report(diag, "recovery", rel, -1, "cannot list: %s", e.msg);
+    for (size_t i = 0; i < ids.n;) {
+        if (container_known(db, ids.v[i]))
+            memmove(ids.v[i], ids.v[--ids.n], sizeof ids.v[i]);
+        else
+            i++;
     }
     int rc = 0;
     for (size_t i = 0; i < ids.n && rc == 0; i++)
         rc = one_container(view, ids.v[i], 1, db, diag, err);
     husk_id_list_free(&ids);
+    return rc;
+}
+
+int husk_docker_write_carved(const husk_docker_root *r, const char *cfg, size_t cfglen,
+                             const char *hc, size_t hclen, const husk_prov *prov,
+                             husk_casedb *db, husk_diag *diag, husk_err *err)
+{
+    husk_container c;
+    husk_err e = {0};
+    if (husk_container_parse(NULL, cfg, cfglen, hc, hclen, prov, &c, &e) < 0 || !c.config) {
+        husk_container_free(&c);
+        return 1;
+    }
+    if (e.code)
+        husk_diag_report(diag, "recovery", c.id, -1, "carved config: %s", e.msg);
+    snprintf(c.state, sizeof c.state, "removed");
+    int rc = write_container(r, &c, db, err);
+    if (rc == 0)
+        rc = write_mounts(&c, db, err);
+    husk_container_free(&c);
     return rc;
 }

@@ -1,0 +1,78 @@
+/* Writers for carving merged into the case: the carved and recovery_summary tables
+ * (include/husk/casedb.h). Every value is bound. */
+#include <sqlite3.h>
+
+#include "casedb_int.h"
+
+int husk_casedb_add_carved(husk_casedb *db, const husk_row_carved *r, int64_t *id, husk_err *err)
+{
+    int rc = casedb_run(db, STMT_CARVED,
+                        "INSERT INTO carved(filesystem_id, kind, offset, location, in_gzip, "
+                        "gzip_offset, size, sha256, data) VALUES(?,?,?,?,?,?,?,?,?)",
+                        err, "ititiiitm", r->filesystem_id, r->kind, (int64_t)r->offset,
+                        r->location, (int64_t)r->in_gzip,
+                        r->in_gzip ? (int64_t)r->gzip_offset : HUSK_NULL_INT, (int64_t)r->len,
+                        r->sha256, (const char *)r->data, r->len);
+    if (rc == 0 && id)
+        *id = sqlite3_last_insert_rowid(db->db);
+    return rc;
+}
+
+int husk_casedb_set_carved_use(husk_casedb *db, int64_t id, const char *container_id,
+                               const char *used_as, const char *attribution, double confidence,
+                               int64_t logs_id, husk_err *err)
+{
+    return casedb_run(db, STMT_CARVED_SET,
+                      "UPDATE carved SET container_id = ?, used_as = ?, attribution = ?, "
+                      "confidence = ?, logs_id = ? WHERE id = ?",
+                      err, "tttdii", container_id, used_as, attribution, confidence, logs_id, id);
+}
+
+static int exec_bound(husk_casedb *db, const char *sql, const char *id, husk_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(db->db, sql, -1, &st, NULL);
+    if (rc == SQLITE_OK && id)
+        rc = sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+    if (rc == SQLITE_OK) {
+        rc = sqlite3_step(st);
+        rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_OK)
+        return husk_err_set(err, HUSK_E_DB, "case database write: %s", sqlite3_errmsg(db->db));
+    return 0;
+}
+
+int husk_casedb_drop_container(husk_casedb *db, const char *id, husk_err *err)
+{
+    int rc = exec_bound(db, "DELETE FROM mounts WHERE container_id = ?", id, err);
+    if (rc == 0)
+        rc = exec_bound(db, "DELETE FROM containers WHERE id = ? AND state = 'removed'", id, err);
+    return rc;
+}
+
+int husk_casedb_index_log_times(husk_casedb *db, husk_err *err)
+{
+    return exec_bound(db, "CREATE INDEX IF NOT EXISTS logs_time ON logs(time, stream)", NULL,
+                      err);
+}
+
+int husk_casedb_add_recovery(husk_casedb *db, const husk_row_recovery *r, husk_err *err)
+{
+    return casedb_run(db, STMT_SUMMARY,
+                      "INSERT INTO recovery_summary(container_id, item, status, count, method, "
+                      "confidence, detail) VALUES(?,?,?,?,?,?,?)",
+                      err, "tttitdt", r->container_id, r->item, r->status, r->count, r->method,
+                      r->confidence, r->detail);
+}
+
+int husk_casedb_carved_hostconfig_dups(husk_casedb *db, husk_err *err)
+{
+    return exec_bound(db,
+                      "UPDATE carved SET used_as = 'duplicate', container_id = (SELECT c.id FROM "
+                      "containers c WHERE CAST(c.hostconfig_json AS BLOB) = carved.data LIMIT 1) "
+                      "WHERE kind = 'hostconfig' AND used_as IS NULL AND EXISTS(SELECT 1 FROM "
+                      "containers c WHERE CAST(c.hostconfig_json AS BLOB) = carved.data)",
+                      NULL, err);
+}
