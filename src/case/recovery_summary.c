@@ -111,7 +111,7 @@ static int one(husk_casedb *db, const ctr *c, husk_err *err)
         if (n)
             snprintf(detail, sizeof detail, "%lld log lines", (long long)n);
         else
-            why(s, c->id, "json.log", "no log file or carved line of it survived", detail,
+            why(s, c->id, "log", "no log file or carved line of it survived", detail,
                 sizeof detail);
         r.detail = detail;
         rc = husk_casedb_add_recovery(db, &r, err);
