@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "findings_int.h"
+#include "husk/recover.h"
 #include "husk/escape.h"
 #include "husk/strbuf.h"
 
@@ -263,6 +264,25 @@ husk_fs *fctx_fs(fctx *f, int64_t fs_id)
     return NULL;
 }
 
+/* The recovered view of a file system, for the files of removed containers: built once, on
+ * the first rule that wants such a file's content. */
+static husk_fs *fctx_recovered_fs(fctx *f, int64_t fs_id)
+{
+    for (size_t i = 0; fs_id > 0 && i < f->node->nfs; i++) {
+        if (f->fs_ids[i] != fs_id)
+            continue;
+        if (!f->view_tried[i]) {
+            f->view_tried[i] = 1;
+            husk_diag quiet = {0};
+            husk_err e = {0};
+            if (husk_recovered_view(f->node->fss[i].fs, &quiet, &f->views[i], &e) < 0)
+                f->views[i] = NULL;
+        }
+        return f->views[i];
+    }
+    return NULL;
+}
+
 int fs_read_head(husk_fs *fs, const char *path, size_t max, char **buf, size_t *len, int *truncated,
                  husk_stat *st, husk_err *err)
 {
@@ -306,7 +326,9 @@ const char *ufile_head(fctx *f, ufile *u, size_t *len)
 {
     if (u->head_state == 0) {
         u->head_state = -1;
-        husk_fs *fs = u->host_path ? fctx_fs(f, u->fs_id) : NULL;
+        husk_fs *fs = !u->host_path ? NULL
+                      : u->recovered ? fctx_recovered_fs(f, u->fs_id)
+                                     : fctx_fs(f, u->fs_id);
         husk_err e = {0};
         if (fs && fs_read_head(fs, u->host_path, FIND_HEAD_MAX, &u->head, &u->head_len,
                                &u->head_truncated, NULL, &e) == 0)
@@ -504,7 +526,8 @@ static int upper_pass(fctx *f)
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(f->s,
                            "SELECT container_id, path, change, type, mode, size, link_target, "
-                           "host_path, filesystem_id, magic FROM files WHERE scope = 'upper' "
+                           "host_path, filesystem_id, magic, coalesce(recovered_from, 'live') NOT IN "
+                           "('live', 'journal-replay') FROM files WHERE scope = 'upper' "
                            "ORDER BY container_id, path",
                            -1, &st, NULL) != SQLITE_OK)
         return db_error(f, "reading upper-layer files");
@@ -524,6 +547,7 @@ static int upper_pass(fctx *f)
         u.host_path = col_text(st, 7);
         u.fs_id = col_int(st, 8);
         u.magic = col_text(st, 9);
+        u.recovered = (int)col_int(st, 10);
         for (size_t i = 0; rc == 0 && i < NRULES; i++)
             if (rules[i].on_upper)
                 rc = rules[i].on_upper(f, &rules[i], &u);
@@ -543,7 +567,9 @@ static int upper_pass(fctx *f)
 static int map_filesystems(fctx *f)
 {
     f->fs_ids = calloc(f->node->nfs + 1, sizeof *f->fs_ids);
-    if (!f->fs_ids)
+    f->views = calloc(f->node->nfs + 1, sizeof *f->views);
+    f->view_tried = calloc(f->node->nfs + 1, sizeof *f->view_tried);
+    if (!f->fs_ids || !f->views || !f->view_tried)
         return husk_err_set(f->err, HUSK_E_NOMEM, "out of memory");
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(f->s,
@@ -610,6 +636,11 @@ int husk_findings_run(husk_casedb *db, husk_node *node, husk_diag *diag, husk_er
             rc = host_walk(&f, rules, NRULES);
     }
     free_containers(&f);
+    for (size_t i = 0; f.views && i < node->nfs; i++)
+        if (f.views[i])
+            husk_fs_close(f.views[i]);
+    free(f.views);
+    free(f.view_tried);
     free(f.fs_ids);
     return rc;
 }

@@ -49,6 +49,7 @@ typedef struct ufile {
     const fcontainer *c; /* NULL when the row's container is not in the containers table */
     const char *container_id, *path, *change, *type, *link_target, *host_path, *magic;
     int64_t mode, size, fs_id;
+    int recovered; /* the row was rebuilt after a deletion: read it through the recovered view */
     /* content, loaded on the first rule that asks (ufile_head) */
     int head_state; /* 0 not tried, 1 loaded, -1 unavailable */
     char *head;
@@ -72,6 +73,8 @@ typedef struct fctx {
     husk_diag *diag;
     husk_err *err;
     int64_t *fs_ids; /* filesystems.id of node->fss[i] (0 when unknown) */
+    husk_fs **views; /* recovered view of node->fss[i], built on first need (NULL: none) */
+    int *view_tried;
     int root_fs;     /* index of the node's root file system (the one with /etc), or -1 */
     fcontainer *c;   /* sorted by id */
     size_t nc;

@@ -36,6 +36,12 @@ check_eq "node-a: the summary's text form names every removed container" \
     "$(echo "$removed_names" | wc -l)" \
     "$("$HUSK" recover "$db" | grep -cE "^container [0-9a-f]{64} ($(echo "$removed_names" | paste -sd'|'))$")"
 
+# content rules read a removed container's files through the recovered view: gone2 wrote a
+# miner configuration (pool=stratum+tcp://...) into /tmp before docker rm -f
+gone2=$(awk -F'\t' '$1 == "gone2" {print $2}' "$T/containers.tsv")
+check_eq "node-a: gone2: the miner config it wrote is found in its recovered upper layer" "/tmp/.miner.conf" \
+    "$(sql "$db" "select path from findings where rule = 'cryptominer' and container_id = '$gone2'")"
+
 # ---- husk recover --out: the files written are the evidence's bytes, listed in the manifest
 for name in $removed_names; do
     id=$(awk -F'\t' -v n="$name" '$1 == n {print $2}' "$T/containers.tsv")
