@@ -58,4 +58,13 @@ int husk_ovl_chain_resolve(const husk_docker_root *r, const char *mount_id,
                            const char *container_id, husk_ovl_chain *out, husk_diag *diag,
                            husk_err *err);
 
+/* overlay2 layer directories that no image layer (layers.cache_id) and no container
+ * (containers.rw_layer, and its "-init") of the case references: what a crash, an interrupted
+ * docker rm or hand-deleted metadata leaves. Each is written to recovery_summary (item
+ * 'orphan-layer') with how many entries its diff/ holds. Run after the data root's images and
+ * containers (live and removed) are written. */
+struct husk_casedb;
+int husk_ovl_orphans(const husk_docker_root *r, struct husk_casedb *db, husk_diag *diag,
+                     husk_err *err);
+
 #endif

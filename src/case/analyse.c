@@ -3,6 +3,7 @@
 #include "husk/docker.h"
 #include "husk/findings.h"
 #include "husk/recover.h"
+#include "husk/overlay2.h"
 #include "carve_merge.h"
 #include "replay_views.h"
 
@@ -167,6 +168,8 @@ static int analyse_roots(husk_casedb *db, husk_node *n, const husk_analyse_opts 
             r = husk_docker_analyse(&dr, db, diag, err);
             if (r == 0 && !o->no_recover)
                 r = recover_removed(&dr, diag, db, err);
+            if (r == 0 && !o->no_recover)
+                r = husk_ovl_orphans(&dr, db, diag, err);
         }
     }
     return r;

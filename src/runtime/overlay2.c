@@ -10,6 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sqlite3.h>
+
+#include "husk/casedb.h"
+
 #define MAX_LOWER_FILE (HUSK_OVL_MAX_LOWERS * 29 + 64) /* "l/" + 26 + ":" per entry */
 #define MAX_ID_FILE 256                                /* mount-id, init-id, parent, ... */
 #define MAX_LINK_TARGET 256 /* "../" + 64 hex + "-init" + "/diff" is 77 bytes */
@@ -298,4 +302,79 @@ int husk_ovl_chain_resolve(const husk_docker_root *r, const char *mount_id,
     out->nlower = 0;
     return husk_err_set(err, why.code ? why.code : HUSK_E_FORMAT,
                         "no usable lower chain: %s; layerdb: %s", why.msg, e2.msg);
+}
+
+/* ---- orphan layer directories ------------------------------------------------------------ */
+
+typedef struct orphan_ctx {
+    const husk_docker_root *r;
+    husk_casedb *db;
+    sqlite3_stmt *ref;
+    uint64_t dir;
+    int rc;
+    unsigned found;
+    husk_err *err;
+} orphan_ctx;
+
+static int count_entry(const husk_dirent *d, void *ctx)
+{
+    (*(uint64_t *)ctx)++;
+    return 0;
+}
+
+static int orphan_cb(const husk_dirent *d, void *vctx)
+{
+    orphan_ctx *x = vctx;
+    if (d->deleted || !husk_ovl_valid_layer_id(d->name, d->name_len, 1))
+        return 0;
+    char id[72];
+    snprintf(id, sizeof id, "%.*s", (int)d->name_len, d->name);
+    size_t base = d->name_len == 69 ? 64 : d->name_len; /* "<mount-id>-init" */
+    sqlite3_reset(x->ref);
+    sqlite3_bind_text(x->ref, 1, id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(x->ref, 2, id, (int)base, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(x->ref, 3, x->r->db_id);
+    if (sqlite3_step(x->ref) == SQLITE_ROW)
+        return 0; /* referenced */
+    if (x->found++ >= 10000)
+        return 1; /* a crafted data root: enough said */
+    uint64_t diff, entries = 0;
+    husk_err e = {0};
+    char detail[256];
+    if (child_of_type(x->r->fs, d->inode, "diff", HUSK_FT_DIR, &diff, &e) == 0 &&
+        husk_fs_list_dir(x->r->fs, diff, count_entry, &entries, &e) == 0)
+        snprintf(detail, sizeof detail,
+                 "overlay2/%s is referenced by no image layer and no container; its diff/ "
+                 "holds %llu entries",
+                 id, (unsigned long long)entries);
+    else
+        snprintf(detail, sizeof detail,
+                 "overlay2/%s is referenced by no image layer and no container; it has no "
+                 "readable diff/",
+                 id);
+    husk_row_recovery row = {NULL, "orphan-layer", "found", (int64_t)entries, "live", -1, detail};
+    if (husk_casedb_add_recovery(x->db, &row, x->err) < 0) {
+        x->rc = -1;
+        return -1;
+    }
+    return 0;
+}
+
+int husk_ovl_orphans(const husk_docker_root *r, husk_casedb *db, husk_diag *diag, husk_err *err)
+{
+    orphan_ctx x = {.r = r, .db = db, .err = err};
+    husk_err e = {0};
+    if (overlay2_dir(r, &x.dir, &e) < 0)
+        return 0; /* no overlay2 store here */
+    if (sqlite3_prepare_v2(husk_casedb_sqlite(db),
+                           "SELECT 1 FROM layers WHERE cache_id = ?1 AND data_root_id = ?3 "
+                           "UNION ALL SELECT 1 FROM containers WHERE rw_layer = ?2 AND "
+                           "data_root_id = ?3 LIMIT 1",
+                           -1, &x.ref, NULL) != SQLITE_OK)
+        return husk_err_set(err, HUSK_E_DB, "case database query: %s",
+                            sqlite3_errmsg(husk_casedb_sqlite(db)));
+    if (husk_fs_list_dir(r->fs, x.dir, orphan_cb, &x, &e) < 0 && x.rc == 0)
+        husk_diag_report(diag, "recovery", "overlay2", -1, "cannot list: %s", e.msg);
+    sqlite3_finalize(x.ref);
+    return x.rc;
 }

@@ -148,3 +148,23 @@ check_eq "copy: recover gone1 writes its carved log lines as json-file lines" \
 check_rc "--no-carve: analyse" 0 "$HUSK" analyse -q --force --no-carve "$img" -o "$WORK/rout-nocarve.db"
 check_eq "--no-carve: nothing carved" 0 "$(sql "$WORK/rout-nocarve.db" "select count(*) from carved")"
 rm -f "$img"
+
+# ---- orphan layers: a copy of node-a whose metadata no longer names the exited container
+# "batch" (its containers/ and layerdb/mounts/ entries unlinked with debugfs, as hand-deleted
+# metadata would be); its overlay2 directories, the RW layer and its -init, are reported
+img=$WORK/rout-orphan.raw
+cp "$raw" "$img"
+batch=$(awk -F'\t' '$1 == "batch" {print $2}' "$T/containers.tsv")
+mid=$(sql "$db" "select rw_layer from containers where id = '$batch'")
+debugfs -w -R "unlink /var/lib/docker/containers/$batch" "$img?offset=$fso" >/dev/null 2>&1
+debugfs -w -R "unlink /var/lib/docker/image/overlay2/layerdb/mounts/$batch" "$img?offset=$fso" >/dev/null 2>&1
+odb=$WORK/rout-orphan.db
+rm -f "$odb"
+"$HUSK" analyse -q "$img" -o "$odb"
+check_eq "orphans: analyse" 0 $?
+check_eq "orphans: batch is gone from the copy's containers" 0 \
+    "$(sql "$odb" "select count(*) from containers where id = '$batch' and state != 'removed'")"
+check_eq "orphans: its RW layer and -init directories are reported" "$mid $mid-init" \
+    "$(sql "$odb" "select detail from recovery_summary where item = 'orphan-layer'" | sed 's|^overlay2/\([^ ]*\) .*|\1|' | sort | paste -sd' ')"
+check_eq "orphans: none on the intact node" 0 "$(sql "$db" "select count(*) from recovery_summary where item = 'orphan-layer'")"
+rm -f "$img"
