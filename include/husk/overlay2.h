@@ -28,8 +28,12 @@
 #define HUSK_OVL_LINK_LEN 26
 
 typedef struct husk_ovl_layer {
-    char id[72];       /* directory name under overlay2/: 64 hex, "-init" for an init layer */
-    uint64_t diff_ino; /* inode of overlay2/<id>/diff */
+    char id[72];       /* directory name under overlay2/: 64 hex, "-init" for an init layer;
+                          for a containerd snapshot, its snapshot key */
+    uint64_t diff_ino; /* inode of overlay2/<id>/diff (or of the snapshot's fs/) */
+    char dir[160];     /* the layer's content directory relative to the data root when it is
+                          not overlay2/<id>/diff ("io.containerd.snapshotter.v1.overlayfs/
+                          snapshots/<n>/fs"); "" for overlay2 */
 } husk_ovl_layer;
 
 typedef struct husk_ovl_chain {
@@ -57,6 +61,17 @@ int husk_ovl_layer_diff(const husk_docker_root *r, const char *id, uint64_t *ino
 int husk_ovl_chain_resolve(const husk_docker_root *r, const char *mount_id,
                            const char *container_id, husk_ovl_chain *out, husk_diag *diag,
                            husk_err *err);
+
+/* The diff of a container whose chain is resolved (overlay2, or a containerd snapshotter's
+ * snapshots laid out the same way): every entry of the upper layer as a files row, changes
+ * decided against the lower layers as `docker diff` does (only when chain_ok; why says what
+ * was wrong otherwise), container_diff rows, and with opts->hash_images the image layers'
+ * files. r gives the file system, the data root the layer directories are relative to, and
+ * the case ids. */
+struct husk_casedb;
+int husk_diff_chain(const husk_docker_root *r, const char *container_id,
+                    const husk_ovl_chain *chain, int chain_ok, const char *why,
+                    struct husk_casedb *db, husk_diag *diag, husk_err *err);
 
 /* overlay2 layer directories that no image layer (layers.cache_id) and no container
  * (containers.rw_layer, and its "-init") of the case references: what a crash, an interrupted

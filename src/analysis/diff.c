@@ -87,7 +87,6 @@ typedef struct change {
 
 typedef struct dctx {
     const husk_docker_root *r;
-    const husk_container *c;
     husk_casedb *db;
     husk_diag *diag;
     husk_err *err; /* set only for case-database failures, which end the walk */
@@ -752,21 +751,24 @@ static int walk_dir(dctx *x, uint64_t dir, ovdir *old, int opaque)
     return rc;
 }
 
-/* Walks one layer's diff/ directory: the container's upper (changes decided against the
- * chain) or an image layer (files only). */
-static int walk_layer(dctx *x, const char *layer_id, uint64_t root, ovdir *old)
+/* Walks one layer's directory: the container's upper (changes decided against the chain) or
+ * an image layer (files only). */
+static int walk_layer(dctx *x, const husk_ovl_layer *l, ovdir *old)
 {
-    char rel[128];
-    snprintf(rel, sizeof rel, "overlay2/%s/diff", layer_id);
+    char rel[sizeof l->dir + 16];
+    if (l->dir[0])
+        snprintf(rel, sizeof rel, "%s", l->dir);
+    else
+        snprintf(rel, sizeof rel, "overlay2/%s/diff", l->id);
     if (husk_docker_path(x->r, rel, x->host_base, sizeof x->host_base) < 0)
         return husk_err_set(x->err, HUSK_E_LIMIT, "data root path too long");
-    x->layer = layer_id;
+    x->layer = l->id;
     x->entries = 0;
     x->depth = 0;
-    x->anc[0] = root;
+    x->anc[0] = l->diff_ino;
     x->limit_reported = 0;
     path_pop(x, 0);
-    return walk_dir(x, root, old, 0);
+    return walk_dir(x, l->diff_ino, old, 0);
 }
 
 /* 1 when an earlier container already listed this image layer (layers are shared). */
@@ -823,15 +825,26 @@ int husk_docker_diff(const husk_docker_root *r, const husk_container *c, husk_ca
         free(chain);
         return 0;
     }
+    int rc = husk_diff_chain(r, c->id, chain, chain_ok, ce.msg, db, diag, err);
+    free(chain);
+    return rc;
+}
+
+int husk_diff_chain(const husk_docker_root *r, const char *container_id,
+                    const husk_ovl_chain *chain, int chain_ok, const char *why, husk_casedb *db,
+                    husk_diag *diag, husk_err *err)
+{
+    husk_err local = {0};
+    if (!err)
+        err = &local;
     if (!chain_ok)
-        husk_diag_report(diag, "diff", c->id, -1,
-                         "lower layers unusable, upper files listed without changes: %s", ce.msg);
+        husk_diag_report(diag, "diff", container_id, -1,
+                         "lower layers unusable, upper files listed without changes: %s", why);
     dctx x = {.r = r,
-              .c = c,
               .db = db,
               .diag = diag,
               .err = err,
-              .container_id = c->id,
+              .container_id = container_id,
               .scope = "upper",
               .changes = chain_ok,
               .nlower = chain->nlower};
@@ -841,18 +854,17 @@ int husk_docker_diff(const husk_docker_root *r, const husk_container *c, husk_ca
     if (!x.buf || husk_sb_grow(&x.path, 256) < 0 || ovdir_init(&root, chain->nlower) < 0) {
         free(x.buf);
         husk_sb_release(&x.path);
-        free(chain);
         return husk_err_set(err, HUSK_E_NOMEM, "out of memory");
     }
     /* the roots of the lower layers always merge: overlayfs ignores opaque on a layer root */
     root.n = chain->nlower;
     for (size_t i = 0; i < chain->nlower; i++)
         root.ino[i] = chain->lower[i].diff_ino;
-    rc = walk_layer(&x, chain->upper.id, chain->upper.diff_ino, chain_ok ? &root : NULL);
+    rc = walk_layer(&x, &chain->upper, chain_ok ? &root : NULL);
     for (size_t i = 0; rc == 0 && i < x.nch; i++) {
         char kind[2] = {x.ch[i].kind, '\0'};
         if (x.ch[i].kind)
-            rc = husk_casedb_add_diff(db, c->id, kind, x.ch[i].path, err);
+            rc = husk_casedb_add_diff(db, container_id, kind, x.ch[i].path, err);
     }
     free_changes(&x);
     ovdir_free(&x, &root);
@@ -861,16 +873,14 @@ int husk_docker_diff(const husk_docker_root *r, const husk_container *c, husk_ca
         x.changes = 0;
         x.scope = "image";
         x.container_id = NULL;
-        x.c = NULL; /* image files are live files whatever the container's provenance */
         for (size_t i = 0; rc == 0 && i < chain->nlower; i++) {
             const husk_ovl_layer *l = &chain->lower[i];
             if (strlen(l->id) != 64 || image_layer_listed(db, l->id, r->fs_db_id))
                 continue;
-            rc = walk_layer(&x, l->id, l->diff_ino, NULL);
+            rc = walk_layer(&x, l, NULL);
         }
     }
     free(x.buf);
     husk_sb_release(&x.path);
-    free(chain);
     return rc;
 }
