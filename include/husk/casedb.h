@@ -105,7 +105,40 @@ typedef struct husk_row_container {
     const char *binds, *config_json, *hostconfig_json, *recovered_from;
     double confidence;
     int64_t data_root_id;
+    const char *runtime;    /* "docker" (when NULL) or "containerd" */
+    const char *ns;         /* containerd namespace ("k8s.io", "moby", ...) */
+    const char *pod_uid;    /* Kubernetes pod UID (CRI containers) */
+    const char *sandbox_id; /* CRI: the pod sandbox's container ID */
 } husk_row_container;
+
+/* containerd records (src/casedb/containerd.c). */
+typedef struct husk_row_ctrd_snapshot {
+    int64_t data_root_id;
+    const char *ns, *snapshotter, *key, *parent, *backend_name;
+    int64_t backend_id;
+    const char *kind, *created, *updated, *labels, *recovered_from;
+} husk_row_ctrd_snapshot;
+int husk_casedb_add_ctrd_snapshot(husk_casedb *db, const husk_row_ctrd_snapshot *r, husk_err *err);
+typedef struct husk_row_ctrd_content {
+    int64_t data_root_id;
+    const char *ns, *digest;
+    int64_t size;
+    const char *created, *updated, *labels, *recovered_from;
+} husk_row_ctrd_content;
+int husk_casedb_add_ctrd_content(husk_casedb *db, const husk_row_ctrd_content *r, husk_err *err);
+typedef struct husk_row_ctrd_lease {
+    int64_t data_root_id;
+    const char *ns, *id, *created, *labels, *resources, *recovered_from;
+} husk_row_ctrd_lease;
+int husk_casedb_add_ctrd_lease(husk_casedb *db, const husk_row_ctrd_lease *r, husk_err *err);
+typedef struct husk_row_pod {
+    const char *uid, *name, *ns, *sandbox_id, *created, *state, *hostname, *log_directory;
+    int64_t host_network, host_pid, host_ipc;
+    const char *labels, *annotations, *config_json, *recovered_from;
+    double confidence;
+    int64_t data_root_id;
+} husk_row_pod;
+int husk_casedb_add_pod(husk_casedb *db, const husk_row_pod *r, husk_err *err);
 
 typedef struct husk_row_mount {
     const char *container_id, *type, *source, *destination;

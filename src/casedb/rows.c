@@ -141,15 +141,17 @@ int husk_casedb_add_container(husk_casedb *db, const husk_row_container *r, husk
         "entrypoint, cmd, env, user, working_dir, labels, log_driver, privileged, pid_mode, "
         "ipc_mode, network_mode, userns_mode, cgroupns_mode, uts_mode, cap_add, cap_drop, "
         "security_opt, devices, masked_paths, readonly_rootfs, binds, config_json, "
-        "hostconfig_json, recovered_from, confidence, data_root_id) VALUES(?,?,?,?,?,?,?,?,?,?,"
-        "?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        err, "ttttttttiiitttttttttttitttttttttttittttdi", r->id, r->name, r->image_id,
+        "hostconfig_json, recovered_from, confidence, data_root_id, runtime, namespace, pod_uid, "
+        "sandbox_id) VALUES(?,?,?,?,?,?,?,?,?,?,"
+        "?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        err, "ttttttttiiitttttttttttitttttttttttittttditttt", r->id, r->name, r->image_id,
         r->image_ref, r->created, r->started_at, r->finished_at, r->state, r->exit_code, r->pid,
         r->restart_count, r->driver, r->rw_layer, r->path, r->args, r->entrypoint, r->cmd, r->env,
         r->user, r->working_dir, r->labels, r->log_driver, r->privileged, r->pid_mode,
         r->ipc_mode, r->network_mode, r->userns_mode, r->cgroupns_mode, r->uts_mode, r->cap_add,
         r->cap_drop, r->security_opt, r->devices, r->masked_paths, r->readonly_rootfs, r->binds,
-        r->config_json, r->hostconfig_json, r->recovered_from, r->confidence, r->data_root_id);
+        r->config_json, r->hostconfig_json, r->recovered_from, r->confidence, r->data_root_id,
+        r->runtime ? r->runtime : "docker", r->ns, r->pod_uid, r->sandbox_id);
 }
 
 int husk_casedb_add_mount(husk_casedb *db, const husk_row_mount *r, husk_err *err)

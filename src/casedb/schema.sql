@@ -24,7 +24,8 @@ CREATE TABLE containers(id TEXT PRIMARY KEY, name TEXT, image_id TEXT, image_ref
   privileged INTEGER, pid_mode TEXT, ipc_mode TEXT, network_mode TEXT, userns_mode TEXT,
   cgroupns_mode TEXT, uts_mode TEXT, cap_add TEXT, cap_drop TEXT, security_opt TEXT,
   devices TEXT, masked_paths TEXT, readonly_rootfs INTEGER, binds TEXT, config_json TEXT,
-  hostconfig_json TEXT, recovered_from TEXT, confidence REAL, data_root_id INTEGER);
+  hostconfig_json TEXT, recovered_from TEXT, confidence REAL, data_root_id INTEGER,
+  runtime TEXT, namespace TEXT, pod_uid TEXT, sandbox_id TEXT);
 CREATE TABLE mounts(container_id TEXT, type TEXT, source TEXT, destination TEXT, rw INTEGER,
   propagation TEXT, volume_name TEXT);
 CREATE TABLE files(id INTEGER PRIMARY KEY, container_id TEXT, layer TEXT, scope TEXT, path TEXT,
@@ -60,6 +61,20 @@ CREATE TABLE carved(id INTEGER PRIMARY KEY, filesystem_id INTEGER, kind TEXT, of
 -- (container_id NULL: carving, unattributed log lines, orphan layers).
 CREATE TABLE recovery_summary(container_id TEXT, item TEXT, status TEXT, count INTEGER,
   method TEXT, confidence REAL, detail TEXT);
+-- containerd (io.containerd.metadata.v1.bolt/meta.db, the snapshotters' metadata.db): one row
+-- per snapshot, content blob and lease of every namespace.
+CREATE TABLE containerd_snapshots(data_root_id INTEGER, namespace TEXT, snapshotter TEXT,
+  key TEXT, parent TEXT, backend_name TEXT, backend_id INTEGER, kind TEXT, created TEXT,
+  updated TEXT, labels TEXT, recovered_from TEXT);
+CREATE TABLE containerd_content(data_root_id INTEGER, namespace TEXT, digest TEXT, size INTEGER,
+  created TEXT, updated TEXT, labels TEXT, recovered_from TEXT);
+CREATE TABLE containerd_leases(data_root_id INTEGER, namespace TEXT, id TEXT, created TEXT,
+  labels TEXT, resources TEXT, recovered_from TEXT);
+-- Kubernetes pods as the CRI plugin recorded their sandboxes.
+CREATE TABLE pods(uid TEXT, name TEXT, namespace TEXT, sandbox_id TEXT, created TEXT,
+  state TEXT, hostname TEXT, log_directory TEXT, host_network INTEGER, host_pid INTEGER,
+  host_ipc INTEGER, labels TEXT, annotations TEXT, config_json TEXT, recovered_from TEXT,
+  confidence REAL, data_root_id INTEGER);
 CREATE INDEX files_container ON files(container_id);
 CREATE INDEX logs_container ON logs(container_id, seq);
 CREATE INDEX timeline_time ON timeline(time);

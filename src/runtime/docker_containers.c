@@ -182,6 +182,7 @@ static int write_container(const husk_docker_root *r, const husk_container *c, h
         .recovered_from = c->prov.recovered_from,
         .confidence = c->prov.confidence,
         .data_root_id = r->db_id,
+        .runtime = "docker",
     };
     int rc = husk_casedb_add_container(db, &row, err);
     for (int i = 0; i < J_COUNT; i++)
