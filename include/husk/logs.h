@@ -158,4 +158,13 @@ void husk_log_time_format(const husk_timespec *t, char *buf, size_t bufsize);
 /* Unix nanoseconds (the local driver's time_nano) to a timespec. */
 husk_timespec husk_log_time_from_ns(int64_t ns);
 
+/* CRI logs (src/logs/cri_logs.c). Decodes one line ("<time> <stream> <P|F>[:tags] <text>",
+ * without its newline) into e (e->line points into s; e->more for P). 0 or -HUSK_E_FORMAT. */
+int husk_crilog_decode_line(const char *s, size_t n, husk_log_entry *e, husk_err *err);
+/* Reads the CRI log file log_path (a path on fs, "/var/log/pods/.../0.log") and its rotated
+ * and compressed predecessors, oldest first, into logs rows (source "cri") of container_id,
+ * with prov's provenance. Damage goes to diag; only case-database failures are errors. */
+int husk_cri_logs(husk_fs *fs, const char *log_path, const char *container_id,
+                  const husk_prov *prov, husk_casedb *db, husk_diag *diag, husk_err *err);
+
 #endif

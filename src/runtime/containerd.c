@@ -897,6 +897,11 @@ static int container_rec(ctx *x, const char *ns, const char *id, const husk_bolt
     }
     if (rc == 0 && key[0] && !strcmp(snapshotter, "overlayfs"))
         diff_of(x, ns, id, key);
+    const char *log_path = json_string_value(json_object_get(md, "LogPath"));
+    if (rc == 0 && log_path && log_path[0] == '/') {
+        husk_prov live = {"live", 1.0};
+        rc = husk_cri_logs(x->r->fs, log_path, id, &live, x->db, x->diag, x->err);
+    }
     free(binds);
     free(env);
     free(argv_rest);
