@@ -449,7 +449,20 @@ static int containers_pass(fctx *f)
     sqlite3_stmt *st = NULL, *mst = NULL;
     if (sqlite3_prepare_v2(f->s,
                            "SELECT id, name, state, created, started_at, finished_at, "
-                           "restart_count, privileged, hostconfig_json, config_json "
+                           "restart_count, privileged, "
+                           /* a containerd container has no hostconfig.json: its rights, taken
+                            * from its OCI spec, are put in Docker's terms for the same rules */
+                           "CASE WHEN hostconfig_json IS NULL AND runtime = 'containerd' THEN "
+                           "json_object('Privileged', json(CASE privileged WHEN 1 THEN 'true' "
+                           "ELSE 'false' END), 'CapAdd', json(coalesce(cap_add, 'null')), "
+                           "'CapDrop', json(coalesce(cap_drop, 'null')), 'PidMode', pid_mode, "
+                           "'IpcMode', ipc_mode, 'NetworkMode', network_mode, 'UTSMode', "
+                           "uts_mode, 'UsernsMode', userns_mode, 'CgroupnsMode', cgroupns_mode, "
+                           "'SecurityOpt', json(coalesce(security_opt, 'null')), 'Binds', "
+                           "json(coalesce(binds, 'null')), 'MaskedPaths', "
+                           "json(coalesce(masked_paths, 'null'))) "
+                           "ELSE hostconfig_json END, config_json, "
+                           "coalesce(pod_uid, ''), coalesce(sandbox_id, '') "
                            "FROM containers ORDER BY id",
                            -1, &st, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(f->s,
@@ -491,6 +504,8 @@ static int containers_pass(fctx *f)
         husk_window_of(col_text(st, 3), col_text(st, 4), col_text(st, 5), state, col_int(st, 6),
                        &c->win);
         c->privileged = sqlite3_column_int(st, 7) == 1;
+        snprintf(c->pod_uid, sizeof c->pod_uid, "%s", col_text(st, 10) ? col_text(st, 10) : "");
+        snprintf(c->sandbox_id, sizeof c->sandbox_id, "%s", col_text(st, 11) ? col_text(st, 11) : "");
         int64_t started;
         if (husk_time_parse_ns(col_text(st, 4), &started) == 0 &&
             (!f->have_first_start || started < f->first_start_ns)) {

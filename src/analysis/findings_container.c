@@ -52,6 +52,31 @@ static int is_host_bind(const fmount *m)
     return m->source && (!m->type || strcmp(m->type, "bind") == 0);
 }
 
+/* The files the kubelet and the CRI plugin mount into every container of a pod: its own pod
+ * directory (etc-hosts, termination log, the kubelet's volumes: emptyDir, projected tokens,
+ * configMaps, secrets) and its own sandbox's hostname, resolv.conf, hosts and shm. They are
+ * the runtime's doing, not a host path the pod asked for; another pod's directory is not. */
+static int runtime_managed(const fcontainer *c, const char *source)
+{
+    char p[4096], dir[256];
+    if (husk_path_clean(source, p, sizeof p) < 0)
+        return 0;
+    if (c->pod_uid[0] && !strchr(c->pod_uid, '/')) {
+        snprintf(dir, sizeof dir, "/var/lib/kubelet/pods/%s", c->pod_uid);
+        if (husk_path_under(p, dir) && strcmp(p, dir) != 0)
+            return 1;
+    }
+    static const char *const sandboxes[] = {"/var/lib/containerd/io.containerd.grpc.v1.cri/sandboxes",
+                                            "/run/containerd/io.containerd.grpc.v1.cri/sandboxes"};
+    const char *sb = c->sandbox_id[0] ? c->sandbox_id : c->id; /* a sandbox mounts its own */
+    for (size_t i = 0; i < 2 && !strchr(sb, '/'); i++) {
+        snprintf(dir, sizeof dir, "%s/%s", sandboxes[i], sb);
+        if (husk_path_under(p, dir) && strcmp(p, dir) != 0)
+            return 1;
+    }
+    return 0;
+}
+
 int rule_mount_kind(fctx *f, const frule *r, const fcontainer *c, json_t *hc, json_t *cfg)
 {
     husk_mount_kind want = *(const husk_mount_kind *)r->arg;
@@ -60,6 +85,8 @@ int rule_mount_kind(fctx *f, const frule *r, const fcontainer *c, json_t *hc, js
         const fmount *m = &c->mounts[i];
         const char *what = NULL;
         if (!is_host_bind(m) || husk_mount_classify(m->source, &what) != want)
+            continue;
+        if (want == HUSK_MNT_SENSITIVE && runtime_managed(c, m->source))
             continue;
         /* a directory that holds the socket, rather than the socket itself */
         const char *holds = "";

@@ -40,6 +40,8 @@ typedef struct fcontainer {
     char started[40], finished[40]; /* as in the containers row, "" when NULL */
     husk_window win;
     int privileged;
+    char pod_uid[80];    /* Kubernetes pod UID, "" when not a CRI container */
+    char sandbox_id[80]; /* the CRI sandbox, "" when none */
     fmount *mounts;
     size_t nmounts;
 } fcontainer;

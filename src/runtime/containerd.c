@@ -555,7 +555,9 @@ static int image_rec(ctx *x, const char *ns, const char *name, const husk_bolt_b
         }
         sqlite3_finalize(st);
     }
-    if (strncmp(name, "sha256:", 7) != 0) {
+    /* "sha256:<config>" is CRI's name for the image by ID, and "moby-dangling@<digest>" Docker's
+     * for an image without a tag (docker images shows <none>) */
+    if (strncmp(name, "sha256:", 7) != 0 && strncmp(name, "moby-dangling@", 14) != 0) {
         json_array_append_new(tags, json_string(name));
         char rd[600];
         snprintf(rd, sizeof rd, "%.*s@%s", (int)strcspn(name, ":@"), name, target);
@@ -770,9 +772,13 @@ static int container_rec(ctx *x, const char *ns, const char *id, const husk_bolt
     json_t *md = json_object_get(meta ? meta : smeta, "Metadata");
     const char *kind = json_string_value(json_object_get(labels, "io.cri-containerd.kind"));
     const char *pod_uid = json_string_value(json_object_get(labels, "io.kubernetes.pod.uid"));
-    const char *name = json_string_value(json_object_get(md, "Name"));
+    /* the container's name as the kubelet gave it ("web"); for a sandbox, the pod's name; else
+     * CRI's long form ("web_<pod>_<ns>_<uid>_<attempt>") */
+    const char *name = json_string_value(json_object_get(labels, "io.kubernetes.container.name"));
+    if (kind && !strcmp(kind, "sandbox"))
+        name = json_string_value(json_object_get(labels, "io.kubernetes.pod.name"));
     if (!name)
-        name = json_string_value(json_object_get(labels, "io.kubernetes.container.name"));
+        name = json_string_value(json_object_get(md, "Name"));
 
     json_t *args = husk_json_get(spec, "process.args");
     json_t *rest = json_array();
@@ -842,7 +848,11 @@ static int container_rec(ctx *x, const char *ns, const char *id, const husk_bolt
         .pid_mode = ns_mode(spec, "pid"),
         .ipc_mode = ns_mode(spec, "ipc"),
         .network_mode = ns_mode(spec, "network"),
-        .userns_mode = ns_mode(spec, "user"),
+        /* no user namespace is the default for every runtime (Docker's UsernsMode ""), not a
+         * request for the host's */
+        .userns_mode = !strcmp(ns_mode(spec, "user") ? ns_mode(spec, "user") : "", "host")
+                           ? NULL
+                           : ns_mode(spec, "user"),
         .cgroupns_mode = ns_mode(spec, "cgroup"),
         .uts_mode = ns_mode(spec, "uts"),
         .cap_add = bounding_add,
@@ -859,7 +869,7 @@ static int container_rec(ctx *x, const char *ns, const char *id, const husk_bolt
         .runtime = "containerd",
         .ns = ns,
         .pod_uid = pod_uid,
-        .sandbox_id = sandbox[0] ? sandbox : NULL,
+        .sandbox_id = sandbox[0] ? sandbox : json_string_value(json_object_get(md, "SandboxID")),
     };
     (void)get_time(x, b, "updatedat", up);
     if (rc == 0)
