@@ -78,7 +78,7 @@ $(for n in web batch vol fresh priv escape gone; do ctr_row "$n"; echo; done)
   (stdout) + an error line every 30th (stderr); adds \`/srv/www/shell.php\`, appends a uid-0 user to
   \`/etc/passwd\` and a line to \`/etc/motd\` (copy-ups), deletes \`/srv/www/index.html\` and
   \`/usr/share/doc/husk-base/README\` (whiteouts), replaces \`/opt/legacy\` (opaque directory), drops
-  \`/tmp/.cache/kworkerd\`, prints a 20,029-character line (json-file splits it into 16 KiB partial
+  \`/tmp/.cache/kworkerd\`, prints a 20,028-character line (json-file splits it into 16 KiB partial
   entries), then \`exec\`s busybox httpd.
 * **batch** (exited 3, \`husk/base:1.0\`): writes \`/work/out/report.csv\` (200 rows), one stderr line.
 * **vol** (exited 0): named volume \`data\` (\`/var/lib/docker/volumes/data/_data\`, volumes stay in Docker's

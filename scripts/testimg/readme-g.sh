@@ -119,8 +119,8 @@ $(ctr_rows)
 * **init-perms** (exited 0, pod web): writes \`README\` into the emptyDir \`cache\`; a short "init container" (run before web, like the kubelet runs
   init containers). Its log \`init-perms/0.log\`.
 * **web** (running, pod web, image husk.local/web:2.3, seccomp RuntimeDefault): 350 access lines on
-  stdout with a warning on stderr every 25th, one **40,015-byte stdout line**
-  (\`LONGLINE-BEGIN W…W LONGLINE-END\`) that containerd split into \`P\` pieces of 16 KiB and a final \`F\`
+  stdout, a warning on stderr after every 25th of the first 200, one **40,028-byte stdout line**
+  (\`LONGLINE-BEGIN W…W LONGLINE-END\`) that containerd split into two \`P\` pieces of 16,384 bytes and a final \`F\`
   piece, then (after the two rotations) writes \`/srv/www/cache/s.php\` (web shell), prints the first
   24 characters of its service-account token, deletes \`/srv/www/index.html\` (a whiteout over the
   image layer), appends a uid-0 user to \`/etc/passwd\`, and \`exec\`s busybox httpd.
@@ -132,7 +132,9 @@ $(ctr_rows)
   PID and IPC namespaces): capabilities added SYS_ADMIN, SYS_PTRACE, NET_ADMIN, DAC_READ_SEARCH, seccomp
   and AppArmor unconfined, **hostPath \`/\` mounted at \`/host\`** (propagation private: the chroot's / is not a shared mount, so host-to-container is refused). Its
   command writes \`/etc/cron.d/kube-health\` and an attacker key into \`/root/.ssh/authorized_keys\` on the
-  node, copies every pod's service-account token and the kubelet client PEM into its own \`/tmp/.loot/\`.
+  node, copies the service-account tokens of the pods on the node (web's) into its own \`/tmp/.loot/\`
+  ("collected 1 credentials"); its copy of \`/var/lib/kubelet/pki/kubelet-client-current.pem\` fails (a stderr
+  line): that symlink is absolute, so through \`/host\` it points into the container's own root.
 * **debug** (same static pod, \`privileged: true\`): $( [ "$DEBUG_START" = ok ] && echo "started and running." || echo "created; **its start failed** on this machine (a privileged container needs every capability, and this machine's bounding set lacks CAP_SYS_RESOURCE): \`$DEBUG_START\`. It stays in CONTAINER_CREATED state, realistic evidence of an attempted privileged container.")
 
 ## Ground truth (\`truth/\`)
