@@ -15,6 +15,7 @@ build_pkgs=(
 image_pkgs=(
     docker.io containerd runc e2fsprogs xfsprogs lvm2 fdisk ewf-tools busybox-static attr
     sleuthkit util-linux
+    python3-grpcio python3-grpc-tools
 )
 
 pkgs=("${build_pkgs[@]}")

@@ -1,7 +1,7 @@
 #!/bin/bash
 # Regenerate husk's real Docker node disk images and their ground truth.
 #
-#   scripts/make-testimages.sh [a|b|c|d|e|all]    (default: all = a b c d e; must run as root)
+#   scripts/make-testimages.sh [a|b|c|d|e|f|g|all]  (default: all = a b c d e f g; must run as root)
 #
 #   a -> testdata/node-a-ext4-gpt/   GPT + ext4, json-file logs, E01 + raw.xz
 #   b -> testdata/node-b-xfs-lvm/    MBR + LVM2 + XFS, local logs, raw.xz
@@ -11,6 +11,12 @@
 #                                    /var/lib/docker (Docker's data on its own fs), raw.xz
 #   e -> testdata/node-e-crash/      GPT + ext4 copied with no sync or freeze while the engine
 #                                    ran: needs_recovery, committed transactions in the journal
+#   f -> testdata/node-f-containerd-store/ ext4 (whole disk): Docker 26.1 on the containerd image
+#                                    store (Debian 13 docker.io + containerd 1.7, unpacked with
+#                                    dpkg -x into /var/tmp/husk-trixie, never installed), raw.xz
+#   g -> testdata/node-g-k8s-containerd/ ext4 (whole disk): Kubernetes-style containerd 1.6 node,
+#                                    pods made through CRI by scripts/testimg/cri/cri.py (needs
+#                                    python3-grpcio, python3-grpc-tools), raw.xz
 #
 # Each image is made by a real dockerd (Debian 12 docker.io 20.10) running chrooted in the
 # node's root file system, on this machine's kernel. Needs: docker.io, containerd, runc,
@@ -21,7 +27,7 @@
 set -euo pipefail
 
 what=${1:-all}
-case $what in a | b | c | d | e | all) ;; *) echo "usage: $0 [a|b|c|d|e|all]" >&2; exit 2 ;; esac
+case $what in a | b | c | d | e | f | g | all) ;; *) echo "usage: $0 [a|b|c|d|e|f|g|all]" >&2; exit 2 ;; esac
 [ "$(id -u)" = 0 ] || { echo "$0: must run as root" >&2; exit 1; }
 
 REPO=$(cd "$(dirname "$0")/.." && pwd)
@@ -51,5 +57,11 @@ if [ "$what" = d ] || [ "$what" = all ]; then
 fi
 if [ "$what" = e ] || [ "$what" = all ]; then
     bash "$TI/node-e.sh" "$REPO/testdata/node-e-crash"
+fi
+if [ "$what" = f ] || [ "$what" = all ]; then
+    bash "$TI/node-f.sh" "$REPO/testdata/node-f-containerd-store"
+fi
+if [ "$what" = g ] || [ "$what" = all ]; then
+    bash "$TI/node-g.sh" "$REPO/testdata/node-g-k8s-containerd"
 fi
 echo "make-testimages: $what done in $(($(date +%s) - start)) s" >&2
