@@ -536,7 +536,11 @@ static int image_rec(ctx *x, const char *ns, const char *name, const husk_bolt_b
                          name, ns);
         return 0;
     }
-    /* one row per config; names of all namespaces gathered */
+    /* Docker on the containerd image store names an image by its target (manifest or index)
+     * digest, as `docker images` shows it and config.v2.json's Image holds; the CRI and ctr by
+     * its config digest. One row per ID; names of all namespaces gathered. */
+    if (!strcmp(ns, "moby") && strncmp(target, "sha256:", 7) == 0)
+        snprintf(cfgd, sizeof cfgd, "%s", target);
     sqlite3 *s = husk_casedb_sqlite(x->db);
     sqlite3_stmt *st = NULL;
     json_t *tags = json_array(), *digests = json_array();
@@ -558,10 +562,19 @@ static int image_rec(ctx *x, const char *ns, const char *name, const husk_bolt_b
     /* "sha256:<config>" is CRI's name for the image by ID, and "moby-dangling@<digest>" Docker's
      * for an image without a tag (docker images shows <none>) */
     if (strncmp(name, "sha256:", 7) != 0 && strncmp(name, "moby-dangling@", 14) != 0) {
-        json_array_append_new(tags, json_string(name));
+        /* Docker shows its references in their familiar form: "husk/web:2.3", not
+         * "docker.io/husk/web:2.3" (reference.FamiliarString) */
+        const char *shown = name;
+        if (!strcmp(ns, "moby") && !strncmp(shown, "docker.io/", 10)) {
+            shown += 10;
+            if (!strncmp(shown, "library/", 8))
+                shown += 8;
+        }
+        json_array_append_new(tags, json_string(shown));
         char rd[600];
-        snprintf(rd, sizeof rd, "%.*s@%s", (int)strcspn(name, ":@"), name, target);
-        json_array_append_new(digests, json_string(rd));
+        snprintf(rd, sizeof rd, "%.*s@%s", (int)strcspn(shown, ":@"), shown, target);
+        if (strcmp(ns, "moby") != 0) /* Docker shows no digest for an image it did not pull */
+            json_array_append_new(digests, json_string(rd));
     }
     char *tj = json_dumps(tags, JSON_COMPACT), *dj = json_dumps(digests, JSON_COMPACT);
     char *cj = json_dumps(cfg, JSON_COMPACT | JSON_PRESERVE_ORDER);

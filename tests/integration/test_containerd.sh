@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# containerd nodes against what containerd and Docker printed (testdata/node-f-containerd-store:
+# Docker 26.1 on the containerd image store; testdata/node-g-k8s-containerd: containerd's CRI
+# plugin driven as a kubelet would): containers with their pods, rights and logs, images,
+# snapshots, and diffs equal to `docker diff`.
+. "$(dirname "$0")/lib.sh"
+
+# ---- node-g: Kubernetes-style containerd node --------------------------------------------
+G=node-g-k8s-containerd
+T=$TESTDATA/$G/truth
+db=$WORK/ctrd-g.db
+rm -f "$db"
+"$HUSK" analyse -q "$(raw_image $G)" -o "$db"
+check_eq "node-g: analyse" 0 $?
+check_eq "node-g: no damage recorded" 0 "$(sql "$db" "select count(*) from errors where phase != 'recovery'")"
+while IFS=$'\t' read -r cname pod id state removed log_path; do
+    [ "$cname" = container ] && continue
+    [ "$removed" = no ] || continue
+    uid=$(awk -F'\t' -v p="$pod" '$1 == p {print $3}' "$T/pods.tsv")
+    ins=$T/cri/inspect/$cname.json
+    want_state=$(jq -r '.status.state' "$ins" | sed 's/CONTAINER_//' | tr 'A-Z' 'a-z')
+    check_eq "node-g: $cname: runtime, namespace, name, pod, state" \
+        "containerd|k8s.io|$cname|$uid|$want_state" \
+        "$(sql "$db" "select runtime, namespace, name, pod_uid, state from containers where id = '$id'")"
+    check_eq "node-g: $cname: image as CRI names it" "$(jq -r '.status.image.image' "$ins")" \
+        "$(sql "$db" "select image_ref from containers where id = '$id'")"
+    # CRI times are Unix nanoseconds
+    for t in created:createdAt started:startedAt; do
+        col=${t%%:*} key=${t#*:}
+        ns=$(jq -r ".status.$key" "$ins")
+        want=$(python3 -c "import sys,datetime; n=int(sys.argv[1]); print(datetime.datetime.fromtimestamp(n//10**9, datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%S') + '.%09dZ' % (n % 10**9))" "$ns")
+        [ "$col" = created ] && col=created
+        [ "$col" = started ] && col=started_at
+        check_eq "node-g: $cname: $col" "$want" "$(sql "$db" "select $col from containers where id = '$id'")"
+    done
+    # rights from the OCI spec: capabilities beyond Docker's default set
+    spec=$(jq -c '.info.info.runtimeSpec' "$ins")
+    want_caps=$(jq -r '.process.capabilities.bounding // [] | .[] | sub("^CAP_"; "")' <<<"$spec" |
+        grep -vxE 'CHOWN|DAC_OVERRIDE|FSETID|FOWNER|MKNOD|NET_RAW|SETGID|SETUID|SETFCAP|SETPCAP|NET_BIND_SERVICE|SYS_CHROOT|KILL|AUDIT_WRITE' | sort | paste -sd' ')
+    check_eq "node-g: $cname: added capabilities" "$want_caps" \
+        "$(sql "$db" "select j.value from containers c, json_each(c.cap_add) j where c.id = '$id'" | sort | paste -sd' ')"
+    check_eq "node-g: $cname: privileged as the CRI config says" \
+        "$(jq -r '.info.info.config.linux.security_context.privileged // false | if . then 1 else 0 end' "$ins")" \
+        "$(sql "$db" "select privileged from containers where id = '$id'")"
+    check_eq "node-g: $cname: host paths mounted" \
+        "$(jq -r '.status.mounts[] | "\(.hostPath):\(.containerPath)"' "$ins" | sort | paste -sd' ')" \
+        "$(jq -r '.status.mounts[] | .containerPath' "$ins" | while read -r cp; do sql "$db" "select source || ':' || destination from mounts where container_id = '$id' and destination = '$cp'"; done | sort | paste -sd' ')"
+    # logs: every message of the CRI files (P pieces joined), oldest file first
+    dir=$T/var-log-pods/$(basename "$(dirname "$(dirname "$log_path")")")/$cname
+    want=$(python3 - "$dir" <<'PY'
+import gzip, os, sys
+d = sys.argv[1]
+names = sorted(n for n in os.listdir(d) if n != "0.log") + ["0.log"]
+out, pend = [], {}
+for n in names:
+    data = (gzip.open if n.endswith(".gz") else open)(os.path.join(d, n), "rb").read()
+    for line in data.split(b"\n"):
+        if not line:
+            continue
+        t, s, tag, msg = line.split(b" ", 3) if line.count(b" ") >= 3 else line.split(b" ", 2) + [b""]
+        first, text = pend.get(s, (t, b""))
+        text += msg
+        if tag.startswith(b"P"):
+            pend[s] = (first, text)
+        else:
+            pend.pop(s, None)
+            out.append("%d %s" % (len(text), s.decode()))
+print("\n".join(out))
+PY
+)
+    got=$(sql "$db" "select length(cast(message as blob)) || ' ' || stream from logs where container_id = '$id' order by seq")
+    check_eq "node-g: $cname: every log message, lengths and streams in order" "$want" "$got"
+done <"$T/containers.tsv"
+check_eq "node-g: web's 40,028-byte line came back whole from its P and F pieces" 1 \
+    "$(sql "$db" "select count(*) from logs l join containers c on c.id = l.container_id where c.name = 'web' and length(l.message) = 40028 and l.message like 'LONGLINE-BEGIN%LONGLINE-END'")"
+while IFS=$'\t' read -r pod pns uid sandbox state removed source; do
+    [ "$pod" = pod ] && continue
+    [ "$removed" = no ] || continue
+    check_eq "node-g: pod $pns/$pod with its sandbox" "$pod|$pns|$sandbox" \
+        "$(sql "$db" "select name, namespace, sandbox_id from pods where uid = '$uid'")"
+    check_eq "node-g: pod $pod: host network as the sandbox config says" \
+        "$(jq -r '.info.info.config.linux.security_context.namespace_options.network // 0 | if . == 2 then 1 else 0 end' "$T/cri/inspectp/$( [ "$pod" = web-6d9f7c5b8-bxpx8 ] && echo web || echo agent).json")" \
+        "$(sql "$db" "select host_network from pods where uid = '$uid'")"
+done <"$T/pods.tsv"
+check_eq "node-g: images as CRI lists them (config digests)" \
+    "$(jq -r '.images[].id' "$T/cri/images.json" | sort | paste -sd' ')" \
+    "$(sql "$db" "select id from images" | sort | paste -sd' ')"
+check_eq "node-g: snapshots as ctr lists them" \
+    "$(awk 'NR > 1 {print $1}' "$T/ctr/snapshots.txt" | sort | paste -sd' ')" \
+    "$(sql "$db" "select key from containerd_snapshots where namespace = 'k8s.io'" | sort | paste -sd' ')"
+web=$(awk -F'\t' '$1 == "web" {print $3}' "$T/containers.tsv")
+check_eq "node-g: web's diff: the deleted index.html and its changed /etc/passwd" "C /etc/passwd D /srv/www/index.html" \
+    "$(sql "$db" "select change || ' ' || path from container_diff where container_id = '$web' and path in ('/etc/passwd', '/srv/www/index.html') order by path" | paste -sd' ')"
+agent=$(awk -F'\t' '$1 == "agent" {print $3}' "$T/containers.tsv")
+check_eq "node-g: findings: agent mounts the node's root" 1 \
+    "$(sql "$db" "select count(*) from findings where rule = 'host-root-mount' and container_id = '$agent'")"
+check_eq "node-g: findings: the kubelet's own per-pod mounts are not flagged" 0 \
+    "$(sql "$db" "select count(*) from findings where rule = 'sensitive-host-mount' and (path like '/var/lib/kubelet/pods/%' or path like '%io.containerd.grpc.v1.cri/sandboxes/%')")"
+
+# ---- node-f: Docker on the containerd image store ----------------------------------------
+F=node-f-containerd-store
+T=$TESTDATA/$F/truth
+db=$WORK/ctrd-f.db
+rm -f "$db"
+"$HUSK" analyse -q "$(raw_image $F)" -o "$db"
+rc=$?
+check_eq "node-f: analyse (0, or 5 with only recovery notes)" 0 "$([ $rc -eq 0 ] || [ $rc -eq 5 ]; echo $?)"
+while IFS=$'\t' read -r name id state removed how; do
+    [ "$name" = name ] && continue
+    [ "$removed" = no ] || continue
+    check_eq "node-f: $name: Docker's container, on the overlayfs snapshotter" "docker|overlayfs|$state" \
+        "$(sql "$db" "select runtime, driver, state from containers where id = '$id'")"
+    if [ -f "$T/diff/$name.txt" ]; then
+        check_eq "node-f: $name: diff equals docker diff (from containerd's snapshots)" \
+            "$(sort "$T/diff/$name.txt")" \
+            "$(sql "$db" "select change || ' ' || path from container_diff where container_id = '$id'" | sort)"
+    fi
+done <"$T/containers.tsv"
+check_eq "node-f: images as docker images lists them (ID and tags)" \
+    "$(jq -r '"\(.ID) \(.Repository):\(.Tag)"' "$T/images.json" | sort | paste -sd' ')" \
+    "$(sql "$db" "select i.id || ' ' || t.value from images i, json_each(i.repo_tags) t" | sort | paste -sd' ')"
