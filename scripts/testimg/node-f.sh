@@ -138,6 +138,12 @@ mkdir -p "$T/removed/gone"
 ctrn -n "$NS" snapshots --snapshotter overlayfs info "$GONE_ID" >"$T/removed/gone/snapshot-info.json" 2>&1 || true
 ctrn -n "$NS" snapshots --snapshotter overlayfs info "$GONE_ID-init" >"$T/removed/gone/snapshot-init-info.json" 2>&1 || true
 ctrn -n "$NS" snapshots --snapshotter overlayfs mounts /mnt "$GONE_ID" >"$T/removed/gone/snapshot-mounts.txt" 2>&1 || true
+GONE_UP=$(grep -o 'upperdir=[^,]*' "$T/removed/gone/snapshot-mounts.txt" | cut -d= -f2)
+[ -n "$GONE_UP" ] || die "no upper dir for gone"
+# what gone wrote, by node path, and where its blocks were just before removal
+(cd "$M" && find ".$GONE_UP" -type f -print0 | sort -z | xargs -0 -r sha256sum) | sed 's#  \./#  /#' >"$T/removed-files.sha256"
+(cd "$M" && find ".$GONE_UP" "./var/lib/docker/containers/$GONE_ID" -type f -print0 | sort -z |
+    xargs -0 -r filefrag -v 2>&1) | sed 's#\./var/lib/#/var/lib/#g' >"$T/removed/gone/filefrag.txt"
 cp -a "$M/var/lib/docker/containers/$GONE_ID/." "$T/removed/gone/" 2>/dev/null || true
 rm -rf "$T/removed/gone/mounts" "$T/removed/gone/checkpoints"
 printf '%s\n' "$GONE_ID" >"$T/removed/gone/container-id"
@@ -262,6 +268,8 @@ bolt_dump "$T/containerd-db/overlayfs-metadata.db" "$T/containerd-db/overlayfs-m
 # ---------------------------------------------------------------------------------------------
 . "$HERE/finish.sh"
 finish_disk_common "$W/snap.raw"
+strings_check "$W/snap.raw" 'HUSK-F-GONE record 00001' 'HUSK-F-GONE record 01500' 'HUSK-F-GONE-MARKER: staged' \
+    'gone: exfil staging started' "$GONE_ID"
 log "layout and checks"
 loop_attach "$W/snap.raw" 0 "$DISK_LEN" ro; SL=$LOOPDEV
 {

@@ -114,7 +114,9 @@ snapshots can have a \`<64 hex>-init\` parent. Upper directories: \`truth/paths.
 | \`paths.tsv\` | containerd and Docker roots, the containers' upper directories, the volume |
 | \`files.sha256\` | sha256 of files on the image (config files, files escape wrote, json-file logs, web's upper dir) |
 | \`stat.tsv\`, \`xattrs.tsv\` | stat and xattrs of paths in web's upper dir (taken while frozen) |
-| \`removed/gone/\` | see gone |
+| \`removed/gone/\` | see gone; also \`filefrag.txt\` (physical extents, 4 KiB blocks, of its files just before removal) |
+| \`removed-files.sha256\` | sha256 of the files gone wrote (its upper directory), by their former node paths |
+| \`removed-strings.tsv\` | how many lines of the raw disk contain each distinctive string of gone (0 = gone from the disk) |
 | \`layout.txt\`, \`imaging-time.txt\`, \`disk-size-bytes.txt\` | |
 
 ## Deviations from a production node
