@@ -139,6 +139,23 @@ typedef struct husk_row_pod {
     int64_t data_root_id;
 } husk_row_pod;
 int husk_casedb_add_pod(husk_casedb *db, const husk_row_pod *r, husk_err *err);
+typedef struct husk_row_sa_token {
+    const char *pod_uid, *volume, *path, *sha256, *header_json, *claims_json, *subject, *issuer,
+        *issued_at, *expires_at;
+    const char *token; /* NULL unless --keep-secrets */
+    size_t token_len;
+    int64_t data_root_id;
+} husk_row_sa_token;
+int husk_casedb_add_sa_token(husk_casedb *db, const husk_row_sa_token *r, husk_err *err);
+typedef struct husk_row_kubelet_file {
+    const char *kind, *path, *sha256;
+    int64_t size;
+    const char *mtime, *ctime;
+    const char *content; /* NULL for a file with credentials, unless --keep-secrets */
+    size_t content_len;
+    int64_t filesystem_id;
+} husk_row_kubelet_file;
+int husk_casedb_add_kubelet_file(husk_casedb *db, const husk_row_kubelet_file *r, husk_err *err);
 
 typedef struct husk_row_mount {
     const char *container_id, *type, *source, *destination;

@@ -22,6 +22,8 @@ extern const husk_prov HUSK_PROV_LIVE;
 
 typedef struct husk_docker_opts {
     int hash_images; /* --hash-images: add files rows for image layers' files too */
+    int keep_secrets; /* --keep-secrets: store service-account tokens and kubeconfigs
+                         themselves, not only their hashes and claims */
 } husk_docker_opts;
 
 /* A Docker data root on an opened file system. */

@@ -4,6 +4,7 @@
 #include "husk/findings.h"
 #include "husk/recover.h"
 #include "husk/containerd.h"
+#include "husk/kubelet.h"
 #include "husk/overlay2.h"
 #include "carve_merge.h"
 #include "replay_views.h"
@@ -176,22 +177,25 @@ static int analyse_roots(husk_casedb *db, husk_node *n, const husk_analyse_opts 
     return r;
 }
 
-/* containerd roots, after every Docker root: Docker containers on the containerd image store
+/* containerd and kubelet roots, after every Docker root: Docker containers on the containerd image store
  * are written by the Docker reader and get their diff from containerd's snapshots. */
-static int analyse_containerd(husk_casedb *db, husk_node *n, const int64_t *fs_ids,
-                              int64_t *const *root_ids, husk_diag *diag, husk_err *err)
+static int analyse_containerd(husk_casedb *db, husk_node *n, const husk_analyse_opts *o,
+                              const int64_t *fs_ids, int64_t *const *root_ids, husk_diag *diag,
+                              husk_err *err)
 {
-    husk_docker_opts dopts = {0};
+    husk_docker_opts dopts = {.hash_images = o->hash_images, .keep_secrets = o->keep_secrets};
     int r = 0;
     for (size_t i = 0; r == 0 && i < n->nfs; i++)
         for (size_t j = 0; r == 0 && j < n->fss[i].roots.n; j++) {
             const husk_data_root *d = &n->fss[i].roots.v[j];
-            if (strcmp(d->runtime, "containerd") != 0)
+            int ctrd = strcmp(d->runtime, "containerd") == 0;
+            if (!ctrd && strcmp(d->runtime, "kubelet") != 0)
                 continue;
             husk_docker_root cr = {.fs = n->fss[i].fs, .db_id = root_ids[i][j],
                                    .fs_db_id = fs_ids[i], .opts = &dopts};
             snprintf(cr.path, sizeof cr.path, "%s", d->path);
-            r = husk_containerd_analyse(&cr, db, diag, err);
+            r = ctrd ? husk_containerd_analyse(&cr, db, diag, err)
+                     : husk_kubelet_analyse(&cr, db, diag, err);
         }
     return r;
 }
@@ -243,7 +247,7 @@ int husk_analyse(const char *path, const husk_analyse_opts *o, husk_casedb *db,
     if (r == 0)
         r = analyse_roots(db, n, o, fs_ids, root_ids, diag, err);
     if (r == 0)
-        r = analyse_containerd(db, n, fs_ids, root_ids, diag, err);
+        r = analyse_containerd(db, n, o, fs_ids, root_ids, diag, err);
     /* what no directory points to any more, after every reader has written what it found,
      * so carved copies of known bytes are recognised as such */
     if (r == 0 && !o->no_recover && !o->no_carve)

@@ -75,6 +75,15 @@ CREATE TABLE pods(uid TEXT, name TEXT, namespace TEXT, sandbox_id TEXT, created 
   state TEXT, hostname TEXT, log_directory TEXT, host_network INTEGER, host_pid INTEGER,
   host_ipc INTEGER, labels TEXT, annotations TEXT, config_json TEXT, recovered_from TEXT,
   confidence REAL, data_root_id INTEGER);
+-- Projected service-account tokens the kubelet wrote for pods: hash, decoded header and claims;
+-- the token itself only with analyse --keep-secrets.
+CREATE TABLE sa_tokens(pod_uid TEXT, volume TEXT, path TEXT, sha256 TEXT, header_json TEXT,
+  claims_json TEXT, subject TEXT, issuer TEXT, issued_at TEXT, expires_at TEXT, token TEXT,
+  data_root_id INTEGER);
+-- The kubelet's configuration, kubeconfigs (content only with --keep-secrets) and static pod
+-- manifests.
+CREATE TABLE kubelet_files(kind TEXT, path TEXT, sha256 TEXT, size INTEGER, mtime TEXT,
+  ctime TEXT, content TEXT, filesystem_id INTEGER);
 CREATE INDEX files_container ON files(container_id);
 CREATE INDEX logs_container ON logs(container_id, seq);
 CREATE INDEX timeline_time ON timeline(time);
