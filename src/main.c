@@ -21,6 +21,7 @@ static const cli_cmd commands[] = {
     {"stat", cmd_stat, "show a file's metadata, times to the ns, xattrs, overlay markers"},
     {"cat", cmd_cat, "write a file of the evidence to standard output"},
     {"carve", cmd_carve, "carve deleted Docker configs and log lines from free space"},
+    {"timeline", cmd_timeline, "export the case's timeline: bodyfile (mactime), CSV, JSONL"},
 };
 
 static void usage(FILE *f)

@@ -53,47 +53,6 @@ static void logs_usage(FILE *f)
             "with --json.\n");
 }
 
-/* Parses a --since/--until value into the case database's time form. */
-static int parse_when(const char *s, char out[40])
-{
-    husk_timespec t;
-    size_t n = strlen(s);
-    char buf[64];
-    if (husk_log_time_parse(s, n, &t) == 0) {
-        husk_log_time_format(&t, out, 40);
-        return out[0] ? 0 : -1;
-    }
-    if (n == 10 && s[4] == '-') { /* a date: its first instant */
-        snprintf(buf, sizeof buf, "%sT00:00:00Z", s);
-        return parse_when(buf, out);
-    }
-    if (n >= 19 && n < 40 && s[10] == 'T' && !strpbrk(s + 19, "Zz+-")) {
-        snprintf(buf, sizeof buf, "%sZ", s); /* no offset given: UTC */
-        return parse_when(buf, out);
-    }
-    /* Unix seconds with an optional fraction, as docker accepts */
-    char *end;
-    long long sec = strtoll(s, &end, 10);
-    if (end == s || (*end && *end != '.') || sec < 0)
-        return -1;
-    t.sec = sec;
-    t.nsec = 0;
-    t.present = 1;
-    if (*end == '.') {
-        int nd = 0;
-        for (const char *p = end + 1; *p; p++, nd++) {
-            if (*p < '0' || *p > '9')
-                return -1;
-            if (nd < 9)
-                t.nsec = t.nsec * 10 + (uint32_t)(*p - '0');
-        }
-        for (; nd < 9; nd++)
-            t.nsec *= 10;
-    }
-    husk_log_time_format(&t, out, 40);
-    return out[0] ? 0 : -1;
-}
-
 typedef struct out_opts {
     int ts, json, tty, want_out, want_err;
 } out_opts;
@@ -290,7 +249,7 @@ int cmd_logs(int argc, char **argv)
             break;
         case O_SINCE:
         case O_UNTIL:
-            if (parse_when(optarg, c == O_SINCE ? since : until) < 0) {
+            if (casecmd_parse_when(optarg, c == O_SINCE ? since : until) < 0) {
                 cli_error("--%s '%s': give an RFC 3339 time, a date or Unix seconds",
                           c == O_SINCE ? "since" : "until", optarg);
                 return HUSK_EXIT_USAGE;
