@@ -211,8 +211,12 @@ static void message(husk_strbuf *sb, sqlite3_stmt *st)
     const char *src = txt(st, C_SOURCE);
     if (cl[0] && !(src && strcmp(src, "container") == 0))
         husk_sb_addf(sb, "[%s] ", cl);
-    husk_sb_adds(sb, txt(st, C_DESC) ? txt(st, C_DESC) : "");
-    add_provenance(sb, st);
+    const char *d = txt(st, C_DESC) ? txt(st, C_DESC) : "";
+    husk_sb_adds(sb, d);
+    /* files descriptions already say "[recovered: journal]"; the others get it here */
+    const char *rf = txt(st, C_RECFROM);
+    if (rf && strcmp(rf, "live") != 0 && !strstr(d, "[recovered: "))
+        husk_sb_addf(sb, " [recovered: %s]", rf);
 }
 
 static const char *const field_names[] = {
@@ -317,7 +321,7 @@ static int record_row(tl_ctx *c, sqlite3_stmt *st)
         json_object_set_new(o, "src_rowid",
                             has_srow ? json_integer(sqlite3_column_int64(st, C_SROW)) : json_null());
         char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER |
-                                    (c->term ? JSON_ENSURE_ASCII : 0));
+                                    JSON_REAL_PRECISION(15) | (c->term ? JSON_ENSURE_ASCII : 0));
         json_decref(o);
         if (!s)
             return -1;
