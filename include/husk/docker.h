@@ -16,12 +16,14 @@
 
 #include "husk/casedb.h"
 #include "husk/diag.h"
+#include "husk/progress.h"
 #include "husk/vfs.h"
 
 extern const husk_prov HUSK_PROV_LIVE;
 
 typedef struct husk_docker_opts {
     int hash_images; /* --hash-images: add files rows for image layers' files too */
+    const husk_progress *progress; /* optional: per container and volume */
 } husk_docker_opts;
 
 /* A Docker data root on an opened file system. */

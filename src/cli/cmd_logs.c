@@ -43,6 +43,7 @@ static void logs_usage(FILE *f)
             "      --until T     only entries at or before T\n"
             "  -n, --tail N      only the last N entries (\"all\" for every entry)\n"
             "      --json        one JSON object per entry (every stream, with its source file)\n"
+            "  -q, --quiet       no warnings on standard error\n"
             "  -h, --help        this help\n"
             "\n"
             "T is an RFC 3339 time (2026-11-30T02:05:08Z, with an optional fraction and\n"
@@ -225,6 +226,7 @@ int cmd_logs(int argc, char **argv)
                                        {"until", required_argument, NULL, O_UNTIL},
                                        {"tail", required_argument, NULL, 'n'},
                                        {"json", no_argument, NULL, O_JSON},
+                                       {"quiet", no_argument, NULL, 'q'},
                                        {"help", no_argument, NULL, 'h'},
                                        {NULL, 0, NULL, 0}};
     out_opts o = {0};
@@ -233,7 +235,7 @@ int cmd_logs(int argc, char **argv)
     long long tail = -1; /* SQLite: a negative LIMIT means none */
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "tn:h", lo, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "tn:qh", lo, NULL)) != -1) {
         switch (c) {
         case 't':
             o.ts = 1;
@@ -246,6 +248,9 @@ int cmd_logs(int argc, char **argv)
             break;
         case O_JSON:
             o.json = 1;
+            break;
+        case 'q':
+            cli_quiet = 1;
             break;
         case O_SINCE:
         case O_UNTIL:

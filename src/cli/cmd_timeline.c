@@ -72,9 +72,30 @@ typedef struct tl_ctx {
 
 /* Columns of the query below. */
 enum {
-    C_ROWID, C_TIME, C_SOURCE, C_KIND, C_CID, C_PATH, C_DESC, C_STABLE, C_SROW, C_RECFROM,
-    C_CONF, C_CNAME, C_FID, C_INODE, C_MODE, C_UID, C_GID, C_SIZE, C_MTIME, C_ATIME, C_CTIME,
-    C_CRTIME, C_SCOPE, C_CHANGE
+    C_ROWID,
+    C_TIME,
+    C_SOURCE,
+    C_KIND,
+    C_CID,
+    C_PATH,
+    C_DESC,
+    C_STABLE,
+    C_SROW,
+    C_RECFROM,
+    C_CONF,
+    C_CNAME,
+    C_FID,
+    C_INODE,
+    C_MODE,
+    C_UID,
+    C_GID,
+    C_SIZE,
+    C_MTIME,
+    C_ATIME,
+    C_CTIME,
+    C_CRTIME,
+    C_SCOPE,
+    C_CHANGE
 };
 
 static const char *txt(sqlite3_stmt *st, int i)
@@ -175,10 +196,18 @@ static int body_row(tl_ctx *c, sqlite3_stmt *st)
     } else {
         int64_t s = secs(txt(st, C_TIME));
         switch (tl_body_column(txt(st, C_KIND))) {
-        case 'a': t[0] = s; break;
-        case 'c': t[2] = s; break;
-        case 'b': t[3] = s; break;
-        default: t[1] = s; break;
+        case 'a':
+            t[0] = s;
+            break;
+        case 'c':
+            t[2] = s;
+            break;
+        case 'b':
+            t[3] = s;
+            break;
+        default:
+            t[1] = s;
+            break;
         }
     }
     char mode[13];
@@ -220,9 +249,9 @@ static void message(husk_strbuf *sb, sqlite3_stmt *st)
 }
 
 static const char *const field_names[] = {
-    "message", "datetime", "timestamp", "timestamp_desc", "time", "source", "kind",
-    "container_id", "container_name", "path", "recovered_from", "confidence", "src_table",
-    "src_rowid"};
+    "message",        "datetime",   "timestamp",    "timestamp_desc", "time",
+    "source",         "kind",       "container_id", "container_name", "path",
+    "recovered_from", "confidence", "src_table",    "src_rowid"};
 
 static int csv_text(tl_ctx *c, const char *s)
 {
@@ -319,9 +348,10 @@ static int record_row(tl_ctx *c, sqlite3_stmt *st)
                             has_conf ? json_real(sqlite3_column_double(st, C_CONF)) : json_null());
         json_object_set_new(o, "src_table", jstr(txt(st, C_STABLE)));
         json_object_set_new(o, "src_rowid",
-                            has_srow ? json_integer(sqlite3_column_int64(st, C_SROW)) : json_null());
-        char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER |
-                                    JSON_REAL_PRECISION(15) | (c->term ? JSON_ENSURE_ASCII : 0));
+                            has_srow ? json_integer(sqlite3_column_int64(st, C_SROW))
+                                     : json_null());
+        char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15) |
+                                    (c->term ? JSON_ENSURE_ASCII : 0));
         json_decref(o);
         if (!s)
             return -1;
@@ -337,8 +367,9 @@ static int record_row(tl_ctx *c, sqlite3_stmt *st)
 static int has_provenance(sqlite3 *s)
 {
     sqlite3_stmt *st = NULL;
-    int ok = sqlite3_prepare_v2(s, "SELECT src_table, src_rowid, recovered_from, confidence "
-                                   "FROM timeline LIMIT 0",
+    int ok = sqlite3_prepare_v2(s,
+                                "SELECT src_table, src_rowid, recovered_from, confidence "
+                                "FROM timeline LIMIT 0",
                                 -1, &st, NULL) == SQLITE_OK;
     sqlite3_finalize(st);
     return ok;
@@ -390,12 +421,15 @@ static int same_file(const char *a, const char *b)
 int cmd_timeline(int argc, char **argv)
 {
     enum { O_JSON = 256, O_CONTAINER, O_SINCE, O_UNTIL };
-    static const struct option lo[] = {
-        {"format", required_argument, NULL, 'F'}, {"json", no_argument, NULL, O_JSON},
-        {"container", required_argument, NULL, O_CONTAINER},
-        {"since", required_argument, NULL, O_SINCE}, {"until", required_argument, NULL, O_UNTIL},
-        {"output", required_argument, NULL, 'o'}, {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
+    static const struct option lo[] = {{"format", required_argument, NULL, 'F'},
+                                       {"json", no_argument, NULL, O_JSON},
+                                       {"container", required_argument, NULL, O_CONTAINER},
+                                       {"since", required_argument, NULL, O_SINCE},
+                                       {"until", required_argument, NULL, O_UNTIL},
+                                       {"output", required_argument, NULL, 'o'},
+                                       {"quiet", no_argument, NULL, 'q'},
+                                       {"help", no_argument, NULL, 'h'},
+                                       {NULL, 0, NULL, 0}};
     tl_ctx ctx = {.fmt = FMT_BODY, .line = HUSK_STRBUF_INIT, .tmp = HUSK_STRBUF_INIT};
     const char *ref = NULL, *outpath = NULL;
     char since[40], until[40];
@@ -415,8 +449,12 @@ int cmd_timeline(int argc, char **argv)
                 return HUSK_EXIT_USAGE;
             }
             break;
-        case O_JSON: ctx.fmt = FMT_JSONL; break;
-        case O_CONTAINER: ref = optarg; break;
+        case O_JSON:
+            ctx.fmt = FMT_JSONL;
+            break;
+        case O_CONTAINER:
+            ref = optarg;
+            break;
         case O_SINCE:
         case O_UNTIL:
             if (casecmd_parse_when(optarg, c == O_SINCE ? since : until) < 0) {
@@ -429,10 +467,18 @@ int cmd_timeline(int argc, char **argv)
             else
                 ctx.until = until;
             break;
-        case 'o': outpath = optarg; break;
-        case 'q': cli_quiet = 1; break;
-        case 'h': timeline_usage(stdout); return HUSK_EXIT_OK;
-        default: timeline_usage(stderr); return HUSK_EXIT_USAGE;
+        case 'o':
+            outpath = optarg;
+            break;
+        case 'q':
+            cli_quiet = 1;
+            break;
+        case 'h':
+            timeline_usage(stdout);
+            return HUSK_EXIT_OK;
+        default:
+            timeline_usage(stderr);
+            return HUSK_EXIT_USAGE;
         }
     }
     if (optind != argc - 1) {

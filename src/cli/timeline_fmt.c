@@ -92,14 +92,30 @@ void tl_mode_string(int64_t mode, char out[13])
     }
     char t;
     switch (mode & 0170000) {
-    case 0100000: t = 'r'; break;
-    case 0040000: t = 'd'; break;
-    case 0120000: t = 'l'; break;
-    case 0020000: t = 'c'; break;
-    case 0060000: t = 'b'; break;
-    case 0010000: t = 'p'; break;
-    case 0140000: t = 's'; break;
-    default: t = '-'; break;
+    case 0100000:
+        t = 'r';
+        break;
+    case 0040000:
+        t = 'd';
+        break;
+    case 0120000:
+        t = 'l';
+        break;
+    case 0020000:
+        t = 'c';
+        break;
+    case 0060000:
+        t = 'b';
+        break;
+    case 0010000:
+        t = 'p';
+        break;
+    case 0140000:
+        t = 's';
+        break;
+    default:
+        t = '-';
+        break;
     }
     static const char rwx[] = "rwxrwxrwx";
     out[0] = t;

@@ -98,9 +98,9 @@ static void test_utf8_valid(void **state)
     (void)state;
     assert_true(husk_utf8_valid("abc", 3));
     assert_true(husk_utf8_valid("\xe2\x82\xac", 3));
-    assert_false(husk_utf8_valid("\xe2\x82", 2));      /* cut */
-    assert_false(husk_utf8_valid("\xc0\xaf", 2));      /* overlong */
-    assert_false(husk_utf8_valid("\xed\xa0\x80", 3));  /* surrogate */
+    assert_false(husk_utf8_valid("\xe2\x82", 2));     /* cut */
+    assert_false(husk_utf8_valid("\xc0\xaf", 2));     /* overlong */
+    assert_false(husk_utf8_valid("\xed\xa0\x80", 3)); /* surrogate */
     assert_true(husk_utf8_valid("", 0));
 }
 
@@ -158,8 +158,10 @@ static void test_times(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_body_hostile_names), cmocka_unit_test(test_csv_quoting),
-        cmocka_unit_test(test_utf8_valid),         cmocka_unit_test(test_mode_and_columns),
+        cmocka_unit_test(test_body_hostile_names),
+        cmocka_unit_test(test_csv_quoting),
+        cmocka_unit_test(test_utf8_valid),
+        cmocka_unit_test(test_mode_and_columns),
         cmocka_unit_test(test_times),
     };
     return cmocka_run_group_tests_name("timeline_fmt", tests, NULL, NULL);
