@@ -22,6 +22,7 @@ static const cli_cmd commands[] = {
     {"cat", cmd_cat, "write a file of the evidence to standard output"},
     {"carve", cmd_carve, "carve deleted Docker configs and log lines from free space"},
     {"recover", cmd_recover, "what was recovered of removed containers; write it out"},
+    {"timeline", cmd_timeline, "export the case's timeline: bodyfile (mactime), CSV, JSONL"},
 };
 
 static void usage(FILE *f)

@@ -6,6 +6,7 @@
 #include "husk/diag.h"
 #include "husk/image.h"
 #include "husk/node.h"
+#include "husk/progress.h"
 
 typedef struct husk_analyse_opts {
     husk_open_opts open;
@@ -18,6 +19,7 @@ typedef struct husk_analyse_opts {
     const char *command_line;   /* as typed, for case_info */
     husk_progress_fn progress;  /* optional, for long reads */
     void *progress_ctx;
+    husk_progress phases;       /* optional: layers, logs, volumes, recovery */
 } husk_analyse_opts;
 
 typedef struct husk_analyse_result {

@@ -16,6 +16,7 @@
 
 #include "husk/casedb.h"
 #include "husk/diag.h"
+#include "husk/progress.h"
 #include "husk/vfs.h"
 
 extern const husk_prov HUSK_PROV_LIVE;
@@ -24,6 +25,7 @@ typedef struct husk_docker_opts {
     int hash_images; /* --hash-images: add files rows for image layers' files too */
     int keep_secrets; /* --keep-secrets: store service-account tokens and kubeconfigs
                          themselves, not only their hashes and claims */
+    const husk_progress *progress; /* optional: per container and volume */
 } husk_docker_opts;
 
 /* A Docker data root on an opened file system. */

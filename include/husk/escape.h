@@ -12,5 +12,7 @@ int husk_escape_term(husk_strbuf *out, const char *s, size_t len);
 /* Escapes a NUL-terminated string into a static-per-call rotating buffer (for printf). Long
  * strings are cut with "...". Not thread-safe; for the command-line layer only. */
 const char *husk_esc(const char *s);
+/* 1 when s[0..len) is valid UTF-8 (no overlongs, surrogates or code points past U+10FFFF). */
+int husk_utf8_valid(const char *s, size_t len);
 
 #endif

@@ -35,6 +35,7 @@
 
 #include "husk/diag.h"
 #include "husk/err.h"
+#include "husk/progress.h"
 #include "husk/vfs.h"
 
 #define HUSK_REC_SYNTHETIC_BASE (1ULL << 62)
@@ -100,5 +101,8 @@ int husk_carve_fs(husk_fs *fs, husk_carve_cb cb, void *ctx, husk_diag *diag, hus
 /* The same, filling st (may be NULL) with what was done. */
 int husk_carve_fs_stats(husk_fs *fs, husk_carve_cb cb, void *ctx, husk_diag *diag,
                         husk_carve_stats *st, husk_err *err);
+/* The same, reporting to progress (may be NULL) how far into the file system it is. */
+int husk_carve_fs_progress(husk_fs *fs, husk_carve_cb cb, void *ctx, husk_diag *diag,
+                           husk_carve_stats *st, const husk_progress *progress, husk_err *err);
 
 #endif

@@ -136,6 +136,8 @@ static int recover_removed(const husk_docker_root *live, husk_diag *diag, husk_c
 {
     husk_fs *view = NULL;
     husk_err e = {0};
+    husk_progress_report(live->opts ? live->opts->progress : NULL,
+                         "recovery: rebuilding deleted files", 0, 0, HUSK_PROGRESS_ITEMS);
     if (husk_recovered_view(live->fs, diag, &view, &e) < 0) {
         /* nothing to recover from, or no recovered view for this file-system type: normal */
         if (e.code != HUSK_E_NOTFOUND && e.code != HUSK_E_UNSUPPORTED)
@@ -154,7 +156,7 @@ static int analyse_roots(husk_casedb *db, husk_node *n, const husk_analyse_opts 
                          const int64_t *fs_ids, int64_t *const *root_ids, husk_diag *diag,
                          husk_err *err)
 {
-    husk_docker_opts dopts = {.hash_images = o->hash_images};
+    husk_docker_opts dopts = {.hash_images = o->hash_images, .progress = &o->phases};
     int r = 0;
     for (size_t i = 0; r == 0 && i < n->nfs; i++) {
         for (size_t j = 0; r == 0 && j < n->fss[i].roots.n; j++) {

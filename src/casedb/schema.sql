@@ -38,8 +38,10 @@ CREATE TABLE logs(id INTEGER PRIMARY KEY, container_id TEXT, source TEXT, file T
   attribution TEXT);
 CREATE TABLE findings(id INTEGER PRIMARY KEY, container_id TEXT, severity TEXT, rule TEXT,
   title TEXT, evidence TEXT, path TEXT);
+-- src_table/src_rowid: the row the fact was copied from (its rowid in that table);
+-- recovered_from/confidence: that row's, where the table has them.
 CREATE TABLE timeline(time TEXT, source TEXT, kind TEXT, container_id TEXT, path TEXT,
-  description TEXT);
+  description TEXT, src_table TEXT, src_rowid INTEGER, recovered_from TEXT, confidence REAL);
 CREATE TABLE errors(id INTEGER PRIMARY KEY, phase TEXT, object TEXT, offset INTEGER,
   message TEXT, time TEXT);
 -- Docker named and anonymous volumes (volumes/metadata.db and volumes/<name>/); opts_json is

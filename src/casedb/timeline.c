@@ -4,6 +4,8 @@
  * already hold times in the case database's form (UTC, nine fraction digits), so rows sort
  * as text across sources. No value comes from outside the database: the statements take no
  * parameters, and the only text put into one is a column name from a constant list.
+ * Every row names the row it was copied from (src_table, src_rowid) and carries that row's
+ * recovered_from and confidence where the table has them, so exports can show provenance.
  */
 #include <stdio.h>
 
@@ -13,56 +15,70 @@
  * scope: upper, init, image, volume, host) the fact comes from; kind what the time means. */
 static const char *const timeline_sql[] = {
     /* containers: created, started, finished */
-    "INSERT INTO timeline(time, source, kind, container_id, path, description) "
+    "INSERT INTO timeline(time, source, kind, container_id, path, description, src_table, "
+    "src_rowid, recovered_from, confidence) "
     "SELECT created, 'container', 'created', id, NULL, 'container ' || "
     "coalesce(name, substr(id, 1, 12)) || ' created from image ' || "
-    "coalesce(image_ref, image_id, '?') FROM containers WHERE created IS NOT NULL",
+    "coalesce(image_ref, image_id, '?'), 'containers', rowid, recovered_from, confidence "
+    "FROM containers WHERE created IS NOT NULL",
 
-    "INSERT INTO timeline(time, source, kind, container_id, path, description) "
+    "INSERT INTO timeline(time, source, kind, container_id, path, description, src_table, "
+    "src_rowid, recovered_from, confidence) "
     "SELECT started_at, 'container', 'started', id, NULL, 'container ' || "
     "coalesce(name, substr(id, 1, 12)) || ' started (' || coalesce(path, '?') || ')' "
+    ", 'containers', rowid, recovered_from, confidence "
     "FROM containers WHERE started_at IS NOT NULL",
 
-    "INSERT INTO timeline(time, source, kind, container_id, path, description) "
+    "INSERT INTO timeline(time, source, kind, container_id, path, description, src_table, "
+    "src_rowid, recovered_from, confidence) "
     "SELECT finished_at, 'container', 'finished', id, NULL, 'container ' || "
     "coalesce(name, substr(id, 1, 12)) || ' finished' || "
     "coalesce(' (exit code ' || exit_code || ')', '') "
+    ", 'containers', rowid, recovered_from, confidence "
     "FROM containers WHERE finished_at IS NOT NULL",
 
     /* images: the config's created time, and when the daemon last tagged or pulled it */
-    "INSERT INTO timeline(time, source, kind, container_id, path, description) "
+    "INSERT INTO timeline(time, source, kind, container_id, path, description, src_table, "
+    "src_rowid, recovered_from, confidence) "
     "SELECT created, 'image', 'created', NULL, NULL, 'image ' || "
     "coalesce(CASE WHEN json_valid(repo_tags) THEN json_extract(repo_tags, '$[0]') END, id) "
-    "|| ' created' FROM images WHERE created IS NOT NULL",
+    "|| ' created', 'images', rowid, recovered_from, NULL FROM images WHERE created IS NOT NULL",
 
-    "INSERT INTO timeline(time, source, kind, container_id, path, description) "
+    "INSERT INTO timeline(time, source, kind, container_id, path, description, src_table, "
+    "src_rowid, recovered_from, confidence) "
     "SELECT last_updated, 'image', 'last-updated', NULL, NULL, 'image ' || "
     "coalesce(CASE WHEN json_valid(repo_tags) THEN json_extract(repo_tags, '$[0]') END, id) "
-    "|| ' last updated in the image store' FROM images WHERE last_updated IS NOT NULL",
+    "|| ' last updated in the image store', 'images', rowid, recovered_from, NULL "
+    "FROM images WHERE last_updated IS NOT NULL",
 
     /* image history: one row per build step */
-    "INSERT INTO timeline(time, source, kind, container_id, path, description) "
+    "INSERT INTO timeline(time, source, kind, container_id, path, description, src_table, "
+    "src_rowid, recovered_from, confidence) "
     "SELECT created, 'image-history', 'created', NULL, NULL, 'image ' || "
     "substr(replace(image_id, 'sha256:', ''), 1, 12) || ' step ' || idx || ': ' || "
-    "coalesce(substr(created_by, 1, 200), '?') FROM image_history WHERE created IS NOT NULL",
+    "coalesce(substr(created_by, 1, 200), '?'), 'image_history', rowid, NULL, NULL "
+    "FROM image_history WHERE created IS NOT NULL",
 
     /* log lines: the message itself, cut, or a marker for bytes that are not text */
-    "INSERT INTO timeline(time, source, kind, container_id, path, description) "
+    "INSERT INTO timeline(time, source, kind, container_id, path, description, src_table, "
+    "src_rowid, recovered_from, confidence) "
     "SELECT time, coalesce(source, 'log'), 'log', container_id, file, "
     "CASE WHEN typeof(message) = 'blob' THEN '(binary)' "
-    "ELSE coalesce(substr(message, 1, 200), '') END FROM logs WHERE time IS NOT NULL",
+    "ELSE coalesce(substr(message, 1, 200), '') END, 'logs', id, recovered_from, NULL "
+    "FROM logs WHERE time IS NOT NULL",
 };
 
 /* files: each of the four times is its own fact; %s is the column, from file_times only.
  * The description says what changed and, for recovered rows, how the row was recovered. */
 static const char *const file_sql =
-    "INSERT INTO timeline(time, source, kind, container_id, path, description) "
+    "INSERT INTO timeline(time, source, kind, container_id, path, description, src_table, "
+    "src_rowid, recovered_from, confidence) "
     "SELECT %s, scope, '%s', container_id, path, "
     "coalesce(change || ' ', '') || coalesce(type, 'file') || ' ' || coalesce(path, '?') || "
     "coalesce(' (' || size || ' bytes)', '') || "
     "CASE WHEN recovered_from IS NOT NULL AND recovered_from <> 'live' "
-    "THEN ' [recovered: ' || recovered_from || ']' ELSE '' END "
-    "FROM files WHERE %s IS NOT NULL";
+    "THEN ' [recovered: ' || recovered_from || ']' ELSE '' END, "
+    "'files', id, recovered_from, confidence FROM files WHERE %s IS NOT NULL";
 static const char *const file_times[] = {"mtime", "ctime", "crtime", "atime"};
 
 static int run(husk_casedb *db, const char *sql, husk_err *err)

@@ -8,6 +8,7 @@
 #include "husk/escape.h"
 #include "husk/node.h"
 #include "cli.h"
+#include "husk/logs.h"
 
 int casecmd_open(const char *path, husk_casedb **db)
 {
@@ -154,4 +155,45 @@ long casecmd_node_fs(husk_casedb *db, husk_node *node, int64_t fs_id)
     }
     sqlite3_finalize(st);
     return found;
+}
+
+/* Parses a --since/--until value into the case database's time form. */
+int casecmd_parse_when(const char *s, char out[40])
+{
+    husk_timespec t;
+    size_t n = strlen(s);
+    char buf[64];
+    if (husk_log_time_parse(s, n, &t) == 0) {
+        husk_log_time_format(&t, out, 40);
+        return out[0] ? 0 : -1;
+    }
+    if (n == 10 && s[4] == '-') { /* a date: its first instant */
+        snprintf(buf, sizeof buf, "%sT00:00:00Z", s);
+        return casecmd_parse_when(buf, out);
+    }
+    if (n >= 19 && n < 40 && s[10] == 'T' && !strpbrk(s + 19, "Zz+-")) {
+        snprintf(buf, sizeof buf, "%sZ", s); /* no offset given: UTC */
+        return casecmd_parse_when(buf, out);
+    }
+    /* Unix seconds with an optional fraction, as docker accepts */
+    char *end;
+    long long sec = strtoll(s, &end, 10);
+    if (end == s || (*end && *end != '.') || sec < 0)
+        return -1;
+    t.sec = sec;
+    t.nsec = 0;
+    t.present = 1;
+    if (*end == '.') {
+        int nd = 0;
+        for (const char *p = end + 1; *p; p++, nd++) {
+            if (*p < '0' || *p > '9')
+                return -1;
+            if (nd < 9)
+                t.nsec = t.nsec * 10 + (uint32_t)(*p - '0');
+        }
+        for (; nd < 9; nd++)
+            t.nsec *= 10;
+    }
+    husk_log_time_format(&t, out, 40);
+    return out[0] ? 0 : -1;
 }

@@ -16,6 +16,10 @@ int casecmd_open(const char *path, husk_casedb **db);
  * ID prefix. Prints the error and returns an exit code on failure, 0 on success. */
 int casecmd_container(husk_casedb *db, const char *ref, char id[65]);
 
+/* A --since/--until value (RFC 3339, a date, or Unix seconds with an optional fraction, as
+ * docker logs takes them) in the case database's time form. 0, or -1 when not a time. */
+int casecmd_parse_when(const char *s, char out[40]);
+
 /* Column i of the current row as text, "" for NULL. */
 const char *casecmd_col(sqlite3_stmt *st, int i);
 /* "2026-11-30T02:05:07.786798934Z" -> "2026-11-30 02:05:07 +0000 UTC": Go's time.String() of

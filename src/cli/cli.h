@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "husk/err.h"
+#include "husk/progress.h"
 
 /* Exit codes (documented in docs/husk.1 and README.md). */
 enum {
@@ -40,6 +41,7 @@ int cmd_stat(int argc, char **argv);
 int cmd_cat(int argc, char **argv);
 int cmd_carve(int argc, char **argv);
 int cmd_recover(int argc, char **argv);
+int cmd_timeline(int argc, char **argv);
 
 /* "husk: error: <msg>" on stderr (msg is escaped). */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -52,10 +54,17 @@ typedef struct cli_progress {
     const char *label;
     int enabled;
     int last_pct;
+    int shown; /* a line is on the terminal */
 } cli_progress;
 void cli_progress_init(cli_progress *p, const char *label, int quiet);
 void cli_progress_cb(void *ctx, uint64_t done, uint64_t total);
 void cli_progress_done(cli_progress *p);
+/* A husk_phase_fn (include/husk/progress.h): the label follows the phase. */
+void cli_progress_phase(void *ctx, const char *phase, uint64_t done, uint64_t total,
+                        husk_progress_unit unit);
+/* Takes the progress line off the terminal (before printing a result there); the next report
+ * draws it again. */
+void cli_progress_clear(cli_progress *p);
 
 extern int cli_quiet;
 

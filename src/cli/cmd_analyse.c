@@ -51,6 +51,7 @@ static void analyse_usage(FILE *f)
 
 typedef struct diag_sink {
     husk_casedb *db;
+    cli_progress *prog; /* taken off the terminal before a warning */
 } diag_sink;
 
 static void diag_to_db(void *ctx, const char *phase, const char *object, int64_t offset,
@@ -59,6 +60,8 @@ static void diag_to_db(void *ctx, const char *phase, const char *object, int64_t
     diag_sink *s = ctx;
     if (s->db)
         husk_casedb_add_error(s->db, phase, object, offset, msg);
+    if (s->prog && !cli_quiet)
+        cli_progress_clear(s->prog);
     cli_warn("%s: %s: %s", phase, object, msg);
 }
 
@@ -150,7 +153,8 @@ int cmd_analyse(int argc, char **argv)
     cli_progress_init(&prog, "hashing the evidence", cli_quiet);
     o.progress = cli_progress_cb;
     o.progress_ctx = &prog;
-    diag_sink sink = {db};
+    o.phases = (husk_progress){cli_progress_phase, &prog};
+    diag_sink sink = {db, &prog};
     husk_diag diag = {diag_to_db, &sink, 0};
     husk_analyse_result res;
     int r = husk_analyse(image, &o, db, &diag, &res, &err);

@@ -41,6 +41,7 @@ typedef struct carve_out {
     FILE *manifest; /* DIR/manifest.tsv */
     husk_strbuf scratch, esc;
     int failed; /* an output file could not be written */
+    cli_progress *prog; /* taken off the terminal before a result line goes there */
 } carve_out;
 
 static void carve_usage(FILE *f)
@@ -225,6 +226,8 @@ static int print_cb(const husk_carved *c, void *ctx)
         o->failed = 1;
         return -HUSK_E_IO;
     }
+    if (o->prog && isatty(STDOUT_FILENO))
+        cli_progress_clear(o->prog);
     json_t *obj = json_object();
     husk_strbuf text = HUSK_STRBUF_INIT;
     describe(o, c, obj, &text);
@@ -285,7 +288,8 @@ static int open_output(carve_out *o, size_t nfs)
 static void warn_diag(void *ctx, const char *phase, const char *object, int64_t off,
                       const char *msg)
 {
-    (void)ctx;
+    if (ctx)
+        cli_progress_clear(ctx);
     if (off >= 0)
         cli_warn("%s: %s at byte %lld: %s", phase, object, (long long)off, msg);
     else
@@ -349,6 +353,11 @@ int cmd_carve(int argc, char **argv)
         husk_node_close(node);
         return r;
     }
+    cli_progress prog;
+    cli_progress_init(&prog, "carving", cli_quiet);
+    husk_progress phases = {cli_progress_phase, &prog};
+    o.prog = &prog;
+    diag.ctx = &prog;
     int rc = HUSK_EXIT_OK;
     for (size_t i = 0; i < node->nfs && !o.failed; i++) {
         if (a.fs_index && (size_t)a.fs_index != i + 1)
@@ -358,7 +367,8 @@ int cmd_carve(int argc, char **argv)
         o.fs_no = i + 1;
         double t0 = now();
         husk_err e = {0};
-        r = husk_carve_fs_stats(fs, print_cb, &o, &diag, &st, &e);
+        r = husk_carve_fs_progress(fs, print_cb, &o, &diag, &st, &phases, &e);
+        cli_progress_done(&prog);
         summary(i + 1, fs, &st, now() - t0);
         if (r < 0 && !o.failed) {
             cli_warn("file system %zu: carving incomplete: %s", i + 1, e.msg);

@@ -306,15 +306,24 @@ static void inspect_usage(FILE *f)
                "config.v2.json and hostconfig.json as found on the disk image. CONTAINER is a\n"
                "name, a full ID or a unique ID prefix. Two husk fields say how the container\n"
                "was recovered: HuskRecoveredFrom (live, journal, inode, carved) and\n"
-               "HuskConfidence.\n");
+               "HuskConfidence.\n"
+               "\n"
+               "Options:\n"
+               "  -q, --quiet   no warnings on standard error\n"
+               "  -h, --help    this help\n");
 }
 
 int cmd_inspect(int argc, char **argv)
 {
-    static const struct option lo[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+    static const struct option lo[] = {
+        {"quiet", no_argument, NULL, 'q'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "qh", lo, NULL)) != -1) {
+        if (c == 'q') {
+            cli_quiet = 1;
+            continue;
+        }
         if (c == 'h') {
             inspect_usage(stdout);
             return HUSK_EXIT_OK;

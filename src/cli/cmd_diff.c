@@ -34,6 +34,7 @@ static void diff_usage(FILE *f)
             "Options:\n"
             "  --json      a JSON array in the Docker API's form: [{\"Path\": ..., \"Kind\": N}],\n"
             "              Kind 0 = changed, 1 = added, 2 = deleted\n"
+            "  -q, --quiet no warnings on standard error\n"
             "  -h, --help  this help\n");
 }
 
@@ -45,12 +46,15 @@ static int kind_number(const char *k)
 int cmd_diff(int argc, char **argv)
 {
     static const struct option lo[] = {
-        {"json", no_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+        {"json", no_argument, NULL, 'j'}, {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     int json = 0, c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "qh", lo, NULL)) != -1) {
         if (c == 'j')
             json = 1;
+        else if (c == 'q')
+            cli_quiet = 1;
         else if (c == 'h') {
             diff_usage(stdout);
             return HUSK_EXIT_OK;

@@ -31,6 +31,7 @@ static void findings_usage(FILE *f)
                "  --container REF   only this container (name, full ID or unique ID prefix)\n"
                "  --json            a JSON array of objects (severity, rule, title, container_id,\n"
                "                    container, evidence, path)\n"
+               "  -q, --quiet       no warnings on standard error\n"
                "  -h, --help        this help\n");
 }
 
@@ -64,14 +65,17 @@ int cmd_findings(int argc, char **argv)
     static const struct option lo[] = {{"json", no_argument, NULL, 'j'},
                                        {"severity", required_argument, NULL, 's'},
                                        {"container", required_argument, NULL, 'c'},
+                                       {"quiet", no_argument, NULL, 'q'},
                                        {"help", no_argument, NULL, 'h'},
                                        {NULL, 0, NULL, 0}};
     int json = 0, c, max_rank = 5;
     const char *ref = NULL;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "qh", lo, NULL)) != -1) {
         if (c == 'j') {
             json = 1;
+        } else if (c == 'q') {
+            cli_quiet = 1;
         } else if (c == 's') {
             max_rank = husk_severity_rank(optarg);
             if (max_rank > 4) {

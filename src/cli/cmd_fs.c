@@ -13,6 +13,7 @@
 #include <jansson.h>
 #include <openssl/evp.h>
 
+#include "casecmd.h"
 #include "cli.h"
 #include "husk/escape.h"
 #include "husk/node.h"
@@ -47,6 +48,7 @@ static void fs_usage(FILE *f, const char *cmd)
             "      --deleted           also show deleted objects, rebuilt as far as the evidence\n"
             "                          allows, with where each came from and how sure husk is\n"
             "%s"
+            "  -q, --quiet             no warnings on standard error\n"
             "  -h, --help              this help\n",
             cmd,
             strcmp(cmd, "ls") == 0     ? "Lists a directory of the evidence (type, mode, uid, gid, size, mtime, name)."
@@ -55,6 +57,7 @@ static void fs_usage(FILE *f, const char *cmd)
                                          "overlay markers (whiteout, opaque directory)."
                                        : "Writes a file's bytes to standard output (refuses a terminal; redirect it).",
             strcmp(cmd, "ls") == 0     ? "  -r, --recursive         descend into directories\n"
+                                         "      --json              one JSON object per entry and line\n"
             : strcmp(cmd, "stat") == 0 ? "      --json              JSON output\n"
                                        : "");
 }
@@ -69,6 +72,7 @@ static int parse_fs_args(int argc, char **argv, const char *cmd, fs_args *a)
                                        {"recursive", no_argument, NULL, 'r'},
                                        {"no-replay", no_argument, NULL, 'N'},
                                        {"deleted", no_argument, NULL, 'D'},
+                                       {"quiet", no_argument, NULL, 'q'},
                                        {"help", no_argument, NULL, 'h'},
                                        {NULL, 0, NULL, 0}};
     memset(a, 0, sizeof *a);
@@ -76,7 +80,7 @@ static int parse_fs_args(int argc, char **argv, const char *cmd, fs_args *a)
     int c;
     char *end;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "i:O:f:rh", lo, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "i:O:f:rqh", lo, NULL)) != -1) {
         switch (c) {
         case 'S':
             a->fs_index = strtol(optarg, &end, 10);
@@ -98,6 +102,7 @@ static int parse_fs_args(int argc, char **argv, const char *cmd, fs_args *a)
         case 'r': a->recursive = 1; break;
         case 'N': a->open.no_replay = 1; break;
         case 'D': a->deleted = 1; break;
+        case 'q': cli_quiet = 1; break;
         case 'h': fs_usage(stdout, cmd); return -1;
         default: fs_usage(stderr, cmd); return HUSK_EXIT_USAGE;
         }
@@ -308,7 +313,15 @@ typedef struct ls_ctx {
     char path[4096];
     int recursive;
     int depth;
+    int json;
 } ls_ctx;
+
+/* Evidence text for JSON: as found when it is UTF-8, escaped as on a terminal otherwise. */
+static json_t *ls_jstr(const char *s)
+{
+    json_t *j = json_string(s);
+    return j ? j : json_string(husk_esc(s));
+}
 
 static int ls_cb(const husk_dirent *d, void *vctx)
 {
@@ -322,17 +335,38 @@ static int ls_cb(const husk_dirent *d, void *vctx)
     snprintf(full, sizeof full, "%s%s%s", c->path, strcmp(c->path, "/") == 0 ? "" : "/", name);
     husk_err err = {0};
     if (husk_fs_stat(c->fs, d->inode, &st, &err) < 0) {
-        printf("?          %s  (%s)\n", husk_esc(full), husk_esc(err.msg));
+        if (c->json)
+            casecmd_print_json_line(json_pack("{s:o,s:s}", "path", ls_jstr(full), "error",
+                                              husk_esc(err.msg)));
+        else
+            printf("?          %s  (%s)\n", husk_esc(full), husk_esc(err.msg));
         return 0;
     }
     char mt[40];
     husk_time_format(&st.mtime, mt, sizeof mt);
-    printf("%-8s %06o %5u %5u %10llu %s %8llu %s", husk_ftype_name(st.type), st.mode, st.uid,
-           st.gid, (unsigned long long)st.size, mt, (unsigned long long)st.inode, husk_esc(full));
     husk_prov p;
-    if (d->deleted && husk_fs_provenance(c->fs, d->inode, &p, NULL, 0) == 0)
-        printf("  (deleted; %s %.2f)", p.recovered_from, p.confidence);
-    putchar('\n');
+    if (c->json) {
+        char m[16];
+        snprintf(m, sizeof m, "%06o", st.mode);
+        json_t *o = json_pack("{s:s,s:s,s:I,s:I,s:I,s:o,s:I,s:o,s:b}", "type",
+                              husk_ftype_name(st.type), "mode_octal", m, "uid",
+                              (json_int_t)st.uid, "gid", (json_int_t)st.gid, "size",
+                              (json_int_t)st.size, "mtime", mt[0] ? json_string(mt) : json_null(),
+                              "inode", (json_int_t)st.inode, "path", ls_jstr(full), "deleted",
+                              d->deleted != 0);
+        if (o && d->deleted && husk_fs_provenance(c->fs, d->inode, &p, NULL, 0) == 0) {
+            json_object_set_new(o, "recovered_from", json_string(p.recovered_from));
+            json_object_set_new(o, "confidence", json_real(p.confidence));
+        }
+        casecmd_print_json_line(o);
+    } else {
+        printf("%-8s %06o %5u %5u %10llu %s %8llu %s", husk_ftype_name(st.type), st.mode,
+               st.uid, st.gid, (unsigned long long)st.size, mt, (unsigned long long)st.inode,
+               husk_esc(full));
+        if (d->deleted && husk_fs_provenance(c->fs, d->inode, &p, NULL, 0) == 0)
+            printf("  (deleted; %s %.2f)", p.recovered_from, p.confidence);
+        putchar('\n');
+    }
     if (c->recursive && st.type == HUSK_FT_DIR && c->depth < 64) {
         ls_ctx sub = *c;
         snprintf(sub.path, sizeof sub.path, "%s", full);
@@ -355,7 +389,7 @@ int cmd_ls(int argc, char **argv)
     husk_err err = {0};
     r = open_target(&a, &node, &fs, &ino, 1);
     if (r == 0) {
-        ls_ctx c = {.fs = fs, .recursive = a.recursive};
+        ls_ctx c = {.fs = fs, .recursive = a.recursive, .json = a.json};
         snprintf(c.path, sizeof c.path, "%s", a.path);
         size_t pl = strlen(c.path);
         while (pl > 1 && c.path[pl - 1] == '/')

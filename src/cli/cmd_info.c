@@ -21,6 +21,7 @@ static void info_usage(FILE *f)
                "\n"
                "Options:\n"
                "  --json      one JSON object instead of text\n"
+               "  -q, --quiet no warnings on standard error\n"
                "  -h, --help  this help\n");
 }
 
@@ -217,12 +218,15 @@ static void print_text(husk_casedb *cdb)
 int cmd_info(int argc, char **argv)
 {
     static const struct option lo[] = {
-        {"json", no_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+        {"json", no_argument, NULL, 'j'}, {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     int json = 0, c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "qh", lo, NULL)) != -1) {
         if (c == 'j')
             json = 1;
+        else if (c == 'q')
+            cli_quiet = 1;
         else if (c == 'h') {
             info_usage(stdout);
             return HUSK_EXIT_OK;

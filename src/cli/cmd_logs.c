@@ -43,6 +43,7 @@ static void logs_usage(FILE *f)
             "      --until T     only entries at or before T\n"
             "  -n, --tail N      only the last N entries (\"all\" for every entry)\n"
             "      --json        one JSON object per entry (every stream, with its source file)\n"
+            "  -q, --quiet       no warnings on standard error\n"
             "  -h, --help        this help\n"
             "\n"
             "T is an RFC 3339 time (2026-11-30T02:05:08Z, with an optional fraction and\n"
@@ -51,47 +52,6 @@ static void logs_usage(FILE *f)
             "As in docker logs, --tail counts entries of both streams before --stdout/--stderr\n"
             "filter them, and lines of streams other than stdout and stderr are shown only\n"
             "with --json.\n");
-}
-
-/* Parses a --since/--until value into the case database's time form. */
-static int parse_when(const char *s, char out[40])
-{
-    husk_timespec t;
-    size_t n = strlen(s);
-    char buf[64];
-    if (husk_log_time_parse(s, n, &t) == 0) {
-        husk_log_time_format(&t, out, 40);
-        return out[0] ? 0 : -1;
-    }
-    if (n == 10 && s[4] == '-') { /* a date: its first instant */
-        snprintf(buf, sizeof buf, "%sT00:00:00Z", s);
-        return parse_when(buf, out);
-    }
-    if (n >= 19 && n < 40 && s[10] == 'T' && !strpbrk(s + 19, "Zz+-")) {
-        snprintf(buf, sizeof buf, "%sZ", s); /* no offset given: UTC */
-        return parse_when(buf, out);
-    }
-    /* Unix seconds with an optional fraction, as docker accepts */
-    char *end;
-    long long sec = strtoll(s, &end, 10);
-    if (end == s || (*end && *end != '.') || sec < 0)
-        return -1;
-    t.sec = sec;
-    t.nsec = 0;
-    t.present = 1;
-    if (*end == '.') {
-        int nd = 0;
-        for (const char *p = end + 1; *p; p++, nd++) {
-            if (*p < '0' || *p > '9')
-                return -1;
-            if (nd < 9)
-                t.nsec = t.nsec * 10 + (uint32_t)(*p - '0');
-        }
-        for (; nd < 9; nd++)
-            t.nsec *= 10;
-    }
-    husk_log_time_format(&t, out, 40);
-    return out[0] ? 0 : -1;
 }
 
 typedef struct out_opts {
@@ -266,6 +226,7 @@ int cmd_logs(int argc, char **argv)
                                        {"until", required_argument, NULL, O_UNTIL},
                                        {"tail", required_argument, NULL, 'n'},
                                        {"json", no_argument, NULL, O_JSON},
+                                       {"quiet", no_argument, NULL, 'q'},
                                        {"help", no_argument, NULL, 'h'},
                                        {NULL, 0, NULL, 0}};
     out_opts o = {0};
@@ -274,7 +235,7 @@ int cmd_logs(int argc, char **argv)
     long long tail = -1; /* SQLite: a negative LIMIT means none */
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "tn:h", lo, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "tn:qh", lo, NULL)) != -1) {
         switch (c) {
         case 't':
             o.ts = 1;
@@ -288,9 +249,12 @@ int cmd_logs(int argc, char **argv)
         case O_JSON:
             o.json = 1;
             break;
+        case 'q':
+            cli_quiet = 1;
+            break;
         case O_SINCE:
         case O_UNTIL:
-            if (parse_when(optarg, c == O_SINCE ? since : until) < 0) {
+            if (casecmd_parse_when(optarg, c == O_SINCE ? since : until) < 0) {
                 cli_error("--%s '%s': give an RFC 3339 time, a date or Unix seconds",
                           c == O_SINCE ? "since" : "until", optarg);
                 return HUSK_EXIT_USAGE;

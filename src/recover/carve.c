@@ -163,6 +163,8 @@ struct carve {
     husk_strbuf scratch; /* the log decoders' strings */
     uint8_t *zin;        /* compressed input of a gzip member */
     stream disk, inner;
+    const husk_progress *progress; /* optional: offset reached in the file system */
+    uint64_t progress_total;       /* the file system's size */
 };
 
 /* One damage report; object is where the bytes were ("unallocated", "journal"). */
@@ -846,8 +848,16 @@ int carve_region(carve *c, carve_read_fn rd, void *src, uint64_t start, uint64_t
         int r = stream_scan(s, pos == stop, err);
         if (r != 0)
             return r;
+        husk_progress_report(c->progress, journal ? "carving the ext4 journal" : "carving free space",
+                             pos, c->progress_total, HUSK_PROGRESS_BYTES);
     }
     return 0;
+}
+
+void carve_set_progress(carve *c, const husk_progress *p, uint64_t total)
+{
+    c->progress = p;
+    c->progress_total = total;
 }
 
 const husk_carve_stats *carve_get_stats(const carve *c)
@@ -920,6 +930,12 @@ static int fs_run(uint64_t off, uint64_t len, void *ctx, husk_err *err)
 int husk_carve_fs_stats(husk_fs *fs, husk_carve_cb cb, void *ctx, husk_diag *diag,
                         husk_carve_stats *st, husk_err *err)
 {
+    return husk_carve_fs_progress(fs, cb, ctx, diag, st, NULL, err);
+}
+
+int husk_carve_fs_progress(husk_fs *fs, husk_carve_cb cb, void *ctx, husk_diag *diag,
+                           husk_carve_stats *st, const husk_progress *progress, husk_err *err)
+{
     if (st)
         memset(st, 0, sizeof *st);
     int ext4 = husk_fs_is_ext4(fs);
@@ -933,6 +949,7 @@ int husk_carve_fs_stats(husk_fs *fs, husk_carve_cb cb, void *ctx, husk_diag *dia
     int r = carve_new(NULL, cb, ctx, diag, &src.c, err);
     if (r < 0)
         return r;
+    carve_set_progress(src.c, progress, fs->size);
     husk_diag wdiag = {walker_report, &src, 0};
     r = ext4 ? carve_ext4_free_runs(fs, fs_run, &src, &wdiag, err)
              : carve_xfs_free_runs(fs, fs_run, &src, &wdiag, err);

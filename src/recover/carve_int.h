@@ -55,6 +55,8 @@ int carve_new(const carve_limits *lim, husk_carve_cb cb, void *ctx, husk_diag *d
  * session (later calls return at once), or a negative code (callback error, memory). */
 int carve_region(carve *c, carve_read_fn rd, void *src, uint64_t start, uint64_t len,
                  uint32_t block_size, const char *where, husk_err *err);
+/* Reports each window read to p (may be NULL) as the offset reached out of total bytes. */
+void carve_set_progress(carve *c, const husk_progress *p, uint64_t total);
 /* What the session has done so far (bytes are counted by where: "journal" or the rest). */
 const husk_carve_stats *carve_get_stats(const carve *c);
 /* Reports the per-category totals of damage reports that were cut short. */

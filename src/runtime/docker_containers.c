@@ -323,9 +323,10 @@ static void to_recovery_note(void *ctx, const char *phase, const char *object, i
  * removed: r->fs is a recovered view and the directory was deleted (docker rm); the container
  * is written with state "removed" and the provenance of its config (or of its name only).
  */
-static int one_container(const husk_docker_root *r, const char *id, int removed,
-                         husk_casedb *db, husk_diag *diag, husk_err *err)
+static int one_container(const husk_docker_root *r, const char *id, int removed, size_t i,
+                         size_t n, husk_casedb *db, husk_diag *diag, husk_err *err)
 {
+    const husk_progress *pr = r->opts ? r->opts->progress : NULL;
     char rel[512], what[160];
     char *cfg = NULL, *hc = NULL;
     size_t cfglen = 0, hclen = 0;
@@ -378,10 +379,18 @@ static int one_container(const husk_docker_root *r, const char *id, int removed,
     int rc = write_container(r, &c, db, err);
     if (rc == 0)
         rc = write_mounts(&c, db, err);
+    husk_progress_report(pr, removed ? "recovery: logs of removed containers" : "parsing container logs",
+                         i, n, HUSK_PROGRESS_ITEMS);
     if (rc == 0)
         rc = husk_docker_logs(r, &c, db, diag, err);
+    husk_progress_report(pr, removed ? "recovery: layers of removed containers"
+                                     : "walking and hashing container layers",
+                         i, n, HUSK_PROGRESS_ITEMS);
     if (rc == 0)
         rc = husk_docker_diff(r, &c, db, diag, err);
+    husk_progress_report(pr, removed ? "recovery: layers of removed containers"
+                                     : "walking and hashing container layers",
+                         i + 1, n, HUSK_PROGRESS_ITEMS);
     husk_container_free(&c);
     return rc;
 }
@@ -402,7 +411,7 @@ int husk_docker_containers(const husk_docker_root *r, husk_casedb *db, husk_diag
                          "%zu entries in containers/ are not 64-hex container IDs", ids.skipped);
     int rc = 0;
     for (size_t i = 0; i < ids.n && rc == 0; i++)
-        rc = one_container(r, ids.v[i], 0, db, diag, err);
+        rc = one_container(r, ids.v[i], 0, i, ids.n, db, diag, err);
     husk_id_list_free(&ids);
     return rc;
 }
@@ -471,7 +480,7 @@ int husk_docker_removed(const husk_docker_root *view, husk_casedb *db, husk_diag
     }
     int rc = 0;
     for (size_t i = 0; i < ids.n && rc == 0; i++)
-        rc = one_container(view, ids.v[i], 1, db, diag, err);
+        rc = one_container(view, ids.v[i], 1, i, ids.n, db, diag, err);
     husk_id_list_free(&ids);
     return rc;
 }

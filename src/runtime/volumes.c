@@ -664,10 +664,15 @@ int husk_docker_volumes(const husk_docker_root *r, husk_casedb *db, husk_diag *d
         rc = read_mount_refs(r, db, &refs, err);
     for (size_t i = 0; rc == 0 && i < vols.n; i++) {
         const vol *v = &vols.v[i];
+        husk_progress_report(r->opts ? r->opts->progress : NULL, "walking volumes", i, vols.n,
+                             HUSK_PROGRESS_ITEMS);
         rc = write_volume_row(r, v, db, err);
         if (rc == 0 && v->data_ino)
             rc = write_volume_files(r, v, &refs, &rows, db, diag, err);
     }
+    if (vols.n)
+        husk_progress_report(r->opts ? r->opts->progress : NULL, "walking volumes", vols.n,
+                             vols.n, HUSK_PROGRESS_ITEMS);
     if (rows.full)
         husk_diag_report(diag, PHASE, "volumes", -1,
                          "more than %d files rows for volumes; the rest skipped", MAX_FILE_ROWS);

@@ -96,3 +96,16 @@ const char *husk_esc(const char *s)
     husk_sb_release(&sb);
     return dst;
 }
+
+int husk_utf8_valid(const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    for (size_t i = 0; i < len;) {
+        uint32_t cp;
+        size_t n = utf8_seq(p + i, len - i, &cp);
+        if (n == 0)
+            return 0;
+        i += n;
+    }
+    return 1;
+}
