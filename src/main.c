@@ -21,6 +21,7 @@ static const cli_cmd commands[] = {
     {"stat", cmd_stat, "show a file's metadata, times to the ns, xattrs, overlay markers"},
     {"cat", cmd_cat, "write a file of the evidence to standard output"},
     {"carve", cmd_carve, "carve deleted Docker configs and log lines from free space"},
+    {"report", cmd_report, "write a self-contained HTML report of a case for the examiner"},
 };
 
 static void usage(FILE *f)
