@@ -26,13 +26,15 @@ static const char CSS[] =
     "letter-spacing:.04em}"
     "table{border-collapse:collapse;width:100%;margin:4px 0 10px;font-size:12.5px}"
     "th,td{border:1px solid var(--line);padding:3px 6px;text-align:left;vertical-align:top}"
-    "th{background:var(--bg2);font-weight:600}"
+    "th{background:var(--bg2);font-weight:600}td.id{min-width:225px}"
     "table.kv th{width:210px}"
-    "td,th{overflow-wrap:anywhere}"
+    "td,th{overflow-wrap:break-word}td.mono{overflow-wrap:anywhere}"
+    ".nw{white-space:nowrap}td.id,.id{word-break:break-all}"
     ".mono,td.mono,code,pre{font-family:'DejaVu Sans Mono',Menlo,Consolas,monospace;"
     "font-size:12px}"
     "pre{background:var(--bg2);border:1px solid var(--line);padding:6px 8px;margin:4px 0;"
     "white-space:pre-wrap;overflow-wrap:anywhere}"
+    "pre.cmd{max-height:26em;overflow:auto}"
     ".na,.dim{color:var(--dim)}"
     ".more{color:var(--dim);font-style:italic;margin:2px 0 10px}"
     ".cards{display:flex;flex-wrap:wrap;gap:10px;margin:8px 0}"
@@ -65,7 +67,7 @@ static const char CSS[] =
     "padding-top:8px}"
     "@media print{body{font-size:11px}header.top{background:#fff;color:#000;"
     "border-bottom:2px solid #000;padding:0 0 6px}header.top .meta{color:#333}"
-    "main{max-width:none;padding:0}nav.toc{display:none}"
+    "main{max-width:none;padding:0}nav.toc{display:none}pre.cmd{max-height:none;overflow:visible}"
     "section{break-before:page;page-break-before:always}"
     "section#summary{break-before:auto;page-break-before:auto}"
     "tr,pre,.card,svg.tl,h3,h4{break-inside:avoid;page-break-inside:avoid}"
@@ -390,9 +392,10 @@ static void containers_table(rep *r)
     r_section_begin(r, "containers", "Containers");
     r_raw(r, "<p class=\"dim\">Live containers first, then those removed and recovered; the "
              "source column says how a row was recovered and how sure husk is.</p>");
-    r_raw(r, "<table><thead><tr><th>name</th><th>ID</th><th>state</th><th>image</th>"
+    r_raw(r, "<table><thead><tr><th style=\"min-width:120px\">name</th>"
+             "<th style=\"min-width:225px\">ID</th><th>state</th><th>image</th>"
              "<th>created</th><th>started</th><th>finished</th><th>source</th>"
-             "<th>findings</th></tr></thead><tbody>\n");
+             "<th style=\"width:150px\">findings</th></tr></thead><tbody>\n");
     for (size_t i = 0; i < r->nc; i++) {
         const rep_ctr *c = &r->c[i];
         if (i >= r->max_rows)
@@ -407,19 +410,26 @@ static void containers_table(rep *r)
         sqlite3_stmt *st = r_prep(r, "SELECT image_ref FROM containers WHERE id = ?1");
         if (st) {
             sqlite3_bind_text(st, 1, c->id, -1, SQLITE_TRANSIENT);
-            if (r_step(r, st))
-                r_col(r, st, 0, 200, 0);
+            if (r_step(r, st)) {
+                const char *ref = (const char *)sqlite3_column_text(st, 0);
+                if (ref && strncmp(ref, "sha256:", 7) == 0 && strlen(ref) > 19) {
+                    r_raw(r, "<span class=\"mono\" title=\"");
+                    r_esc(r, ref);
+                    r_raw(r, "\">");
+                    r_escn(r, ref, 19, 0, 0);
+                    r_raw(r, "\xE2\x80\xA6</span>");
+                } else {
+                    r_col(r, st, 0, 200, 0);
+                }
+            }
             sqlite3_finalize(st);
         }
         const char *t[3] = {c->created, c->started, c->finished};
         for (int k = 0; k < 3; k++) {
-            r_raw(r, "</td><td class=\"mono\">");
-            if (t[k])
-                r_esc(r, t[k]);
-            else
-                r_raw(r, "<span class=\"na\">\xE2\x80\x94</span>");
+            r_raw(r, "</td><td>");
+            r_time_short(r, t[k]);
         }
-        r_raw(r, "</td><td>");
+        r_raw(r, "</td><td class=\"nw\">");
         r_esc(r, c->recovered_from ? c->recovered_from : "?");
         if (c->confidence >= 0)
             r_fmt(r, " (%.2g)", c->confidence);
@@ -430,8 +440,9 @@ static void containers_table(rep *r)
         if (st) {
             sqlite3_bind_text(st, 1, c->id, -1, SQLITE_TRANSIENT);
             while (r_step(r, st)) {
+                r_raw(r, "<span class=\"nw\">");
                 r_sev(r, (const char *)sqlite3_column_text(st, 0));
-                r_fmt(r, "&#8202;%lld ", (long long)sqlite3_column_int64(st, 1));
+                r_fmt(r, "&#8202;%lld</span> ", (long long)sqlite3_column_int64(st, 1));
             }
             sqlite3_finalize(st);
         }

@@ -86,7 +86,7 @@ static void command(rep *r, const char *path, const char *args_json)
         husk_sb_adds(&cmd, args_json);
     }
     json_decref(a);
-    r_raw(r, "<pre>");
+    r_raw(r, "<pre class=\"cmd\">");
     r_escn(r, husk_sb_str(&cmd), cmd.len, 6000, HUSK_HTML_NL);
     r_raw(r, "</pre>");
     husk_sb_release(&cmd);
@@ -383,7 +383,9 @@ static void diff(rep *r, const char *id)
             r_fmt(r, "<td class=\"mono\">%04llo</td>",
                   (unsigned long long)sqlite3_column_int64(st, 2) & 07777);
         r_td(r, st, 3, NULL);
-        r_td(r, st, 4, "mono");
+        r_raw(r, "<td class=\"mono\">");
+        r_time_ns(r, txt(st, 4));
+        r_raw(r, "</td>");
         r_td(r, st, 5, NULL);
         r_raw(r, "<td>");
         if (rules) {
@@ -431,8 +433,9 @@ static void log_rows(rep *r, const char *id, const char *order, long long limit,
     sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, 2, limit);
     while (r_step(r, st)) {
-        r_raw(r, "<tr>");
-        r_td(r, st, 0, "mono");
+        r_raw(r, "<tr><td class=\"mono\">");
+        r_time_ns(r, txt(st, 0));
+        r_raw(r, "</td>");
         const char *s = txt(st, 1);
         r_fmt(r, "<td%s>", s && strcmp(s, "stderr") == 0 ? " class=\"bad\"" : "");
         r_col(r, st, 1, 20, 0);

@@ -63,6 +63,11 @@ void r_prov(rep *r, const char *recovered_from, double confidence, int has_conf)
 /* a byte size "314572800 (300.0 MiB)" */
 void r_size(rep *r, long long bytes);
 
+/* A time as "2026-11-30 02:12:35.908" with the full value as its title; other text escaped;
+ * NULL as a dimmed dash. */
+void r_time_short(rep *r, const char *s);
+/* A time with its nine fraction digits, "2026-11-30 02:12:35.908481403" (UTC), unbroken. */
+void r_time_ns(rep *r, const char *s);
 /* RFC 3339 text from the case database -> seconds since the epoch; 0 when not a time. */
 int r_time(const char *s, double *t);
 

@@ -326,9 +326,9 @@ void report_timeline(rep *r)
              "fill=\"#fff\" stroke=\"#374151\"/><text x=\"%.1f\" y=\"%.1f\">created</text>",
           LABEL, ly - 4, LABEL + 8, ly);
     static const char *const lg[][2] = {{"#2f9e44", "running"}, {"#5c7cfa", "exited"},
-                                        {"#c92a2a", "removed"}, {"#f08c00", "other"}};
+                                        {"#c92a2a", "removed"}, {"#f08c00", "created/other"}};
     double x = LABEL + 70;
-    for (int k = 0; k < 4; k++, x += 80)
+    for (int k = 0; k < 4; k++, x += k == 4 ? 110 : 80)
         r_fmt(r, "<rect x=\"%.1f\" y=\"%.1f\" width=\"18\" height=\"8\" rx=\"2\" fill=\"%s\"/>"
                  "<text x=\"%.1f\" y=\"%.1f\">%s</text>",
               x, ly - 8, lg[k][0], x + 22, ly, lg[k][1]);

@@ -225,3 +225,37 @@ void r_section_end(rep *r)
 {
     r_raw(r, "</section>\n");
 }
+
+void r_time_ns(rep *r, const char *s)
+{
+    double t;
+    if (s && r_time(s, &t) && strlen(s) >= 20 && s[10] == 'T') {
+        r_raw(r, "<span class=\"nw\">");
+        r_escn(r, s, 10, 0, 0);
+        r_raw(r, " ");
+        r_escn(r, s + 11, strlen(s) - 12, 0, 0);
+        r_raw(r, "</span>");
+    } else if (s) {
+        r_esc(r, s);
+    } else {
+        r_raw(r, "<span class=\"na\">\xE2\x80\x94</span>");
+    }
+}
+
+void r_time_short(rep *r, const char *s)
+{
+    double t;
+    if (!s) {
+        r_raw(r, "<span class=\"na\">\xE2\x80\x94</span>");
+    } else if (r_time(s, &t) && strlen(s) >= 23 && s[19] == '.') {
+        r_raw(r, "<span title=\"");
+        r_esc(r, s);
+        r_raw(r, "\">");
+        r_escn(r, s, 10, 0, 0);
+        r_raw(r, " ");
+        r_escn(r, s + 11, 12, 0, 0);
+        r_raw(r, "</span>");
+    } else {
+        r_esc(r, s);
+    }
+}
