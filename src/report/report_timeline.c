@@ -32,10 +32,12 @@ static void fmt_time(double v, int with_date, int ms, char *out, size_t n)
 {
     time_t s = (time_t)floor(v);
     struct tm tm;
-    gmtime_r(&s, &tm);
+    if (!gmtime_r(&s, &tm))
+        memset(&tm, 0, sizeof tm);
     char b[40];
-    strftime(b, sizeof b, with_date ? "%m-%d %H:%M:%S" : "%H:%M:%S", &tm);
-    if (ms)
+    strftime(b, sizeof b,
+             with_date > 1 ? "%Y-%m-%d" : with_date ? "%m-%d %H:%M:%S" : "%H:%M:%S", &tm);
+    if (ms && !with_date)
         snprintf(out, n, "%s.%03d", b, (int)((v - floor(v)) * 1000));
     else
         snprintf(out, n, "%s", b);
@@ -84,11 +86,19 @@ static void axis(rep *r, const tl *t, double height)
         if (span / step <= 10)
             break;
     }
-    int with_date = span > 86400 || step >= 86400;
+    if (span / step > 10)
+        step = span / 10; /* centuries apart (a crafted or damaged time): ten plain ticks */
+    /* 2: years apart, dates only; 1: days apart, dates and times; 0: times */
+    int with_date = span > 86400.0 * 400 ? 2 : span > 86400 || step >= 86400;
     int ms = step < 1;
     double first = ceil(t->lo / step) * step;
-    for (double v = first; v <= t->hi; v += step) {
+    for (int k = 0; k < 12; k++) {
+        double v = first + k * step;
+        if (v > t->hi)
+            break;
         double x = x_of(t, v);
+        if (x < LABEL + 36)
+            continue; /* its label would run into the date at the left */
         char lab[48];
         fmt_time(v, with_date, ms, lab, sizeof lab);
         r_fmt(r, "<line class=\"tick\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
@@ -101,11 +111,11 @@ static void axis(rep *r, const tl *t, double height)
     char a[48], b[48];
     time_t s = (time_t)floor(t->lo);
     struct tm tm;
-    gmtime_r(&s, &tm);
-    strftime(a, sizeof a, "%Y-%m-%d", &tm);
+    if (!gmtime_r(&s, &tm) || !strftime(a, sizeof a, "%Y-%m-%d", &tm))
+        snprintf(a, sizeof a, "?");
     s = (time_t)floor(t->hi);
-    gmtime_r(&s, &tm);
-    strftime(b, sizeof b, "%Y-%m-%d", &tm);
+    if (!gmtime_r(&s, &tm) || !strftime(b, sizeof b, "%Y-%m-%d", &tm))
+        snprintf(b, sizeof b, "?");
     r_fmt(r, "<text x=\"8\" y=\"%.1f\" font-size=\"11\" font-weight=\"600\" fill=\"#374151\">"
              "UTC %s%s%s</text>\n",
           AXIS - 10, a, strcmp(a, b) ? " \xE2\x80\x93 " : "", strcmp(a, b) ? b : "");

@@ -258,7 +258,9 @@ UPDATE findings SET evidence = '</td></tr></table><img src=x onerror=alert(2)>' 
 UPDATE files SET path = '/srv/www/\"><svg onload=alert(4)>.php' WHERE path = '/srv/www/shell.php';
 UPDATE logs SET message = X'1b5b33316d7265642dff2d3c623e626f6c643c2f623e0d' WHERE container_id = '$web'
  AND seq = (SELECT max(seq) FROM logs WHERE container_id = '$web');
-UPDATE case_info SET value = '/evidence/<i>node</i>.raw' WHERE key = 'evidence_path';"
+UPDATE case_info SET value = '/evidence/<i>node</i>.raw' WHERE key = 'evidence_path';
+UPDATE logs SET time = '9999-12-31T23:59:59.999999999Z' WHERE container_id = '$web' AND seq = 1;
+UPDATE containers SET created = '1971-01-01T00:00:00.000000000Z' WHERE name = 'batch';"
 hhtml=$WORK/report-hostile.html
 hdom=$WORK/report-hostile.dom
 hpng=$WORK/report-hostile.png
@@ -286,6 +288,10 @@ check_eq "hostile: no raw control characters in the page" 0 \
     "$(LC_ALL=C grep -c "$(printf '[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]')" "$hhtml")"
 check_eq "hostile: the page is valid UTF-8" 0 \
     "$(python3 -c 'import sys; open(sys.argv[1], "rb").read().decode("utf-8")' "$hhtml" >/dev/null 2>&1; echo $?)"
+check_eq "hostile: a timeline over 8000 years still has a bounded axis" 1 \
+    "$(n=$(grep -o 'class="tick"' "$hdom" | wc -l); [ "$n" -ge 2 ] && [ "$n" -le 12 ] && echo 1 || echo 0)"
+check_eq "hostile: the timeline still draws every timed container" \
+    "$(grep -o 'class="life"' "$dom" | wc -l)" "$(grep -o 'class="life"' "$hdom" | wc -l)"
 check_eq "hostile: screenshot is a valid PNG and not blank" "ok 1280 4000 many" \
     "$(png_check "$hpng")"
 no_requests "hostile" "$hhtml"
