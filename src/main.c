@@ -23,6 +23,7 @@ static const cli_cmd commands[] = {
     {"carve", cmd_carve, "carve deleted Docker configs and log lines from free space"},
     {"recover", cmd_recover, "what was recovered of removed containers; write it out"},
     {"timeline", cmd_timeline, "export the case's timeline: bodyfile (mactime), CSV, JSONL"},
+    {"report", cmd_report, "write a self-contained HTML report of a case for the examiner"},
 };
 
 static void usage(FILE *f)

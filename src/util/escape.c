@@ -4,8 +4,7 @@
 #include <stdint.h>
 #include <string.h>
 
-/* Length of a valid UTF-8 sequence at s (1..4) and its code point, or 0 when invalid. */
-static size_t utf8_seq(const unsigned char *s, size_t len, uint32_t *cp)
+size_t husk_utf8_seq(const unsigned char *s, size_t len, uint32_t *cp)
 {
     unsigned char c = s[0];
     size_t n;
@@ -51,7 +50,7 @@ int husk_escape_term(husk_strbuf *out, const char *s, size_t len)
     size_t i = 0;
     while (i < len) {
         uint32_t cp = 0;
-        size_t n = utf8_seq(p + i, len - i, &cp);
+        size_t n = husk_utf8_seq(p + i, len - i, &cp);
         int r;
         if (n == 0)
             r = husk_sb_addf(out, "\\x%02x", p[i]), n = 1;
@@ -102,7 +101,7 @@ int husk_utf8_valid(const char *s, size_t len)
     const unsigned char *p = (const unsigned char *)s;
     for (size_t i = 0; i < len;) {
         uint32_t cp;
-        size_t n = utf8_seq(p + i, len - i, &cp);
+        size_t n = husk_utf8_seq(p + i, len - i, &cp);
         if (n == 0)
             return 0;
         i += n;
