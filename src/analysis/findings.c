@@ -97,6 +97,12 @@ static const frule rules[] = {
      * runtime sockets, which accept connections on a read-only mount). */
     {"host-root-mount", "critical", NULL, "Host root file system mounted into the container",
      rule_mount_kind, NULL, NULL, &MK_ROOT},
+    /* Kubernetes service-account tokens of other pods under a host path the container mounts
+     * (the node's root, /var/lib/kubelet): it can act as those pods' service accounts against
+     * the API server. */
+    {"sa-tokens-in-reach", "high", NULL,
+     "Service-account tokens of other pods within the container's reach", rule_tokens_in_reach,
+     NULL, NULL, NULL},
     /* Host configuration, credentials, kernel interfaces or runtime state; weak form for a
      * read-only mount. */
     {"sensitive-host-mount", "high", "medium", "Sensitive host path mounted into the container",

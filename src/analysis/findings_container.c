@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <sqlite3.h>
+
 #include "findings_int.h"
 #include "husk/strbuf.h"
 
@@ -99,6 +101,40 @@ int rule_mount_kind(fctx *f, const frule *r, const fcontainer *c, json_t *hc, js
                           m->destination ? m->destination : "?", m->rw ? "read-write" : "read-only",
                           holds, c->label);
     }
+    return rc;
+}
+
+int rule_tokens_in_reach(fctx *f, const frule *r, const fcontainer *c, json_t *hc, json_t *cfg)
+{
+    sqlite3_stmt *st = NULL;
+    /* tokens below the mount's source (a source of "/" holds every one), of pods other than
+     * the container's own */
+    if (sqlite3_prepare_v2(f->s,
+                           "SELECT count(*), group_concat(DISTINCT subject) FROM sa_tokens WHERE "
+                           "(?1 = '/' OR path = ?1 OR substr(path, 1, length(?1) + 1) = ?1 || '/') "
+                           "AND coalesce(pod_uid, '') != ?2",
+                           -1, &st, NULL) != SQLITE_OK)
+        return 0; /* a case without the table (older schema): nothing to say */
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < c->nmounts; i++) {
+        const fmount *m = &c->mounts[i];
+        char src[4096];
+        if (!is_host_bind(m) || husk_path_clean(m->source, src, sizeof src) < 0)
+            continue;
+        sqlite3_reset(st);
+        sqlite3_bind_text(st, 1, src, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 2, c->pod_uid, -1, SQLITE_TRANSIENT);
+        if (sqlite3_step(st) != SQLITE_ROW || sqlite3_column_int64(st, 0) == 0)
+            continue;
+        const unsigned char *subj = sqlite3_column_text(st, 1);
+        rc = finding_emit(f, r, 0, c->id, m->source,
+                          "%lld service-account tokens of other pods under %s, mounted at %s "
+                          "(%s) in %s: %s",
+                          (long long)sqlite3_column_int64(st, 0), m->source,
+                          m->destination ? m->destination : "?", m->rw ? "read-write" : "read-only",
+                          c->label, subj ? (const char *)subj : "");
+    }
+    sqlite3_finalize(st);
     return rc;
 }
 

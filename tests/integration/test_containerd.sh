@@ -119,3 +119,31 @@ done <"$T/containers.tsv"
 check_eq "node-f: images as docker images lists them (ID and tags)" \
     "$(jq -r '"\(.ID) \(.Repository):\(.Tag)"' "$T/images.json" | sort | paste -sd' ')" \
     "$(sql "$db" "select i.id || ' ' || t.value from images i, json_each(i.repo_tags) t" | sort | paste -sd' ')"
+
+# ---- node-g: the kubelet's files ----------------------------------------------------------
+G=node-g-k8s-containerd
+T=$TESTDATA/$G/truth
+db=$WORK/ctrd-g.db
+webuid=$(awk -F'\t' '$1 == "web-6d9f7c5b8-bxpx8" {print $3}' "$T/pods.tsv")
+tok_sha=$(awk '$2 ~ /kube-api-access-.*\/token$/ {print $1}' "$T/files.sha256")
+check_eq "node-g: web's service-account token: hash, subject, pod, and not the token itself" \
+    "$tok_sha|system:serviceaccount:default:web|$webuid|1" \
+    "$(sql "$db" "select sha256, subject, json_extract(claims_json, '\$.\"kubernetes.io\".pod.uid'), token is null from sa_tokens")"
+check_eq "node-g: the token's lifetime from its claims (exp = iat + 3607 s)" 3607 \
+    "$(sql "$db" "select cast(round((julianday(expires_at) - julianday(issued_at)) * 86400) as integer) from sa_tokens")"
+check_eq "node-g: the static pod manifest, with its content" \
+    "$(awk '$2 == "/etc/kubernetes/manifests/node-agent.yaml" {print $1}' "$T/files.sha256")|1" \
+    "$(sql "$db" "select sha256, content is not null from kubelet_files where kind = 'static-pod'")"
+check_eq "node-g: the kubelet's kubeconfig is hashed, its content (credentials) not kept" "0" \
+    "$(sql "$db" "select count(*) from kubelet_files where kind = 'kubeconfig' and content is not null")"
+agent=$(awk -F'\t' '$1 == "agent" {print $3}' "$T/containers.tsv")
+check_eq "node-g: findings: web's token is within reach of agent (it mounts /)" \
+    "1|system:serviceaccount:default:web" \
+    "$(sql "$db" "select count(*), group_concat(evidence) like '%system:serviceaccount:default:web%' from findings where rule = 'sa-tokens-in-reach' and container_id = '$agent'" | sed 's/|1$/|system:serviceaccount:default:web/')"
+check_eq "node-g: findings: a pod's own token is not flagged" 0 \
+    "$(sql "$db" "select count(*) from findings where rule = 'sa-tokens-in-reach' and container_id in (select id from containers where pod_uid = '$webuid')")"
+kdb=$WORK/ctrd-g-keep.db
+rm -f "$kdb"
+"$HUSK" analyse -q --keep-secrets "$(raw_image $G)" -o "$kdb"
+check_eq "node-g: --keep-secrets keeps the token, whose hash is the file's" "$tok_sha" \
+    "$(sql "$kdb" "select token from sa_tokens" | tr -d '\n' | sha256sum | cut -d' ' -f1)"
