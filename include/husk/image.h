@@ -29,6 +29,11 @@ typedef struct husk_image {
     char ewf_sha1[41];
     husk_kv meta[HUSK_IMAGE_MAX_META]; /* EWF header values (case number, examiner, ...) */
     int nmeta;
+    /* EWF: the set's section chains are damaged (a segment cut short, later segments
+     * missing): what, in which segment (index into segments), at which byte of it (-1: none) */
+    char damage[256];
+    int damage_segment;
+    int64_t damage_offset;
 } husk_image;
 
 /* Opens evidence at path (for split raw or EWF, the first segment) read-only. type is NULL
@@ -43,6 +48,12 @@ typedef struct husk_image_hashes {
     char sha1[41];
     char sha256[65];
 } husk_image_hashes;
+
+/* Walks the section chain of one EWF segment file (header, then sections linked by their
+ * "next" offsets). Returns 1 when it ends in a "done" section (the last segment), 2 when it
+ * ends in "next" (more segments follow), or -1 when the chain is broken: a section or its
+ * successor lies past the end of the file (msg says where, *off the byte). */
+int husk_ewf_segment_check(const char *path, char *msg, size_t msglen, int64_t *off);
 
 /* Reads the whole media once and computes MD5, SHA-1 and SHA-256 of it (the values EWF
  * stores are of the media, so they compare directly). */

@@ -105,6 +105,86 @@ out:
         libewf_handle_free(&h, NULL);
 }
 
+int husk_ewf_segment_check(const char *path, char *msg, size_t msglen, int64_t *off)
+{
+    *off = -1;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        snprintf(msg, msglen, "cannot open: %s", strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    uint64_t size = (uint64_t)st.st_size, pos = 13; /* after the 13-byte file header */
+    int rc = -1;
+    for (unsigned i = 0; i < 1000000; i++) {
+        unsigned char h[76]; /* type[16], next u64, size u64, padding, checksum */
+        if (pos > size || size - pos < sizeof h ||
+            pread(fd, h, sizeof h, (off_t)pos) != (ssize_t)sizeof h) {
+            snprintf(msg, msglen,
+                     "section at byte %llu lies past the end of the %llu-byte file "
+                     "(segment cut short)",
+                     (unsigned long long)pos, (unsigned long long)size);
+            *off = (int64_t)(pos < size ? pos : size);
+            goto out;
+        }
+        uint64_t next = 0;
+        for (int k = 7; k >= 0; k--)
+            next = next << 8 | h[16 + k];
+        int is_done = memcmp(h, "done\0", 5) == 0, is_next = memcmp(h, "next\0", 5) == 0;
+        if (is_done || is_next) {
+            rc = is_done ? 1 : 2;
+            goto out;
+        }
+        if (next <= pos) {
+            snprintf(msg, msglen, "section at byte %llu links back to byte %llu",
+                     (unsigned long long)pos, (unsigned long long)next);
+            *off = (int64_t)pos;
+            goto out;
+        }
+        pos = next;
+    }
+    snprintf(msg, msglen, "more than a million sections");
+    *off = (int64_t)pos;
+out:
+    close(fd);
+    return rc;
+}
+
+/* The section chains of every segment: each but the last ends in "next", the last in "done".
+ * libewf reads an incomplete set without complaint (the missing chunks read as errors or not
+ * at all), so the damage is recorded here. */
+static void check_ewf_set(husk_image *im)
+{
+    char msg[200];
+    int64_t off;
+    im->damage_offset = -1;
+    for (int i = 0; i < im->nsegments; i++) {
+        int r = husk_ewf_segment_check(im->segments[i], msg, sizeof msg, &off);
+        if (r < 0) {
+            snprintf(im->damage, sizeof im->damage, "EWF segment %d of %d: %s", i + 1,
+                     im->nsegments, msg);
+        } else if (r == 1 && i + 1 < im->nsegments) {
+            snprintf(im->damage, sizeof im->damage,
+                     "EWF segment %d of %d ends the set ('done' section) but more segments follow",
+                     i + 1, im->nsegments);
+            off = -1;
+        } else if (r == 2 && i + 1 == im->nsegments) {
+            snprintf(im->damage, sizeof im->damage,
+                     "EWF set incomplete: the last segment found (%d) says more follow ('next' "
+                     "section); the media after it is missing",
+                     i + 1);
+            off = -1;
+        } else {
+            continue;
+        }
+        im->damage_segment = i;
+        im->damage_offset = off;
+        return;
+    }
+}
+
 /*
  * Recognises the container format by its signature. Doing this here rather than through
  * TSK_IMG_TYPE_DETECT keeps detection predictable and avoids libtsk 4.11's probing of VHD and
@@ -186,8 +266,10 @@ int husk_image_open(const char *path, const char *type, husk_image **out, husk_e
         }
         im->nsegments++;
     }
-    if (img->itype == TSK_IMG_TYPE_EWF_EWF)
+    if (img->itype == TSK_IMG_TYPE_EWF_EWF) {
         read_ewf_meta(im);
+        check_ewf_set(im);
+    }
     *out = im;
     return 0;
 }

@@ -138,6 +138,9 @@ int husk_node_open(const char *path, const husk_open_opts *o, husk_node **out, h
     if (!n)
         return husk_err_set(err, HUSK_E_NOMEM, "out of memory");
     int r = husk_image_open(path, o->image_type, &n->image, err);
+    if (r == 0 && n->image->damage[0])
+        husk_diag_report(diag, "evidence", n->image->segments[n->image->damage_segment],
+                         n->image->damage_offset, "%s", n->image->damage);
     if (r == 0)
         r = husk_volumes_scan(n->image, o->sector_offset, &n->vols, diag, err);
     if (r < 0) {
@@ -151,10 +154,17 @@ int husk_node_open(const char *path, const husk_open_opts *o, husk_node **out, h
         husk_fs *fs = NULL;
         husk_err e = {0};
         if (husk_fs_open(v->img, v->img_offset, o->fstype, &fs, &e) < 0) {
-            /* an unformatted or foreign volume is normal; a damaged known one is not */
+            /* an unformatted or foreign volume is normal; a damaged known one is not, nor
+             * one whose primary superblock is gone but whose backups are there */
+            char why[400];
+            uint64_t at = 0;
             if (e.code != HUSK_E_NOTFOUND || o->fstype)
                 husk_diag_report(diag, "filesystems", v->description, (int64_t)v->offset,
                                  "%s", e.msg);
+            else if (husk_fs_probe_damaged(v->img, v->img_offset, v->length, why, sizeof why,
+                                           &at))
+                husk_diag_report(diag, "filesystems", v->description,
+                                 (int64_t)(v->offset + at), "%s", why);
             continue;
         }
         if (add_fs(n, fs, i) < 0) {
