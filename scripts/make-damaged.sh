@@ -214,8 +214,9 @@ link $up $up/etc/loop-to-diff
 link $up/etc $up/etc/loop-to-etc
 link / $up/data/loop-to-root
 link $C_ROOT/containers $C_ROOT/containers/$C_SHOP/checkpoints/loop-to-containers
+link $C_ROOT/volumes/shopdata/_data $C_ROOT/volumes/shopdata/_data/db/loop-to-data
 EOF
-        note "node-c-wholedisk, shop's upper layer ($up): etc/loop-to-diff -> diff (its parent's parent), etc/loop-to-etc -> etc (itself), data/loop-to-root -> / of the file system; $C_ROOT/containers/$C_SHOP/checkpoints/loop-to-containers -> containers/ (directory hard links, debugfs link)"
+        note "node-c-wholedisk, shop's upper layer ($up): etc/loop-to-diff -> diff (its parent's parent), etc/loop-to-etc -> etc (itself), data/loop-to-root -> / of the file system; $C_ROOT/containers/$C_SHOP/checkpoints/loop-to-containers -> containers/; $C_ROOT/volumes/shopdata/_data/db/loop-to-data -> _data (directory hard links, debugfs link)"
         ;;
     symlink-loop)
         start $case node-c-wholedisk
