@@ -13,6 +13,7 @@
 #include <jansson.h>
 #include <openssl/evp.h>
 
+#include "casecmd.h"
 #include "cli.h"
 #include "husk/escape.h"
 #include "husk/node.h"
@@ -248,9 +249,9 @@ static void print_stat(husk_fs *fs, const char *path, const husk_stat *st, int j
             json_object_set_new(o, "confidence", json_real(p.confidence));
             json_object_set_new(o, "how", json_string(husk_esc(how)));
         }
-        char *s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        char *s = json_dumps(o, JSON_INDENT(2) | casecmd_json_flags());
         if (s)
-            puts(s);
+            casecmd_put_json(s);
         free(s);
         json_decref(o);
         return;
