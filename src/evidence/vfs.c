@@ -70,9 +70,11 @@ int husk_fs_probe_damaged(TSK_IMG_INFO *img, uint64_t off, uint64_t len, char *m
 {
     unsigned char b[1024];
     /* ext: group 1's backup superblock, for 1, 2 and 4 KiB blocks (8 * block size blocks per
-     * group; with 1 KiB blocks block 0 is the boot block, so group 1 starts at block 8193) */
+     * group; with 1 KiB blocks block 0 is the boot block, so group 1 starts at block 8193),
+     * when the primary's magic is gone (a healthy ext file system has backups too) */
     static const uint64_t ext_bs[] = {1024, 2048, 4096};
-    for (size_t i = 0; i < sizeof ext_bs / sizeof ext_bs[0]; i++) {
+    int ext_primary = read_at(img, off + 1024, b, sizeof b) && b[0x38] == 0x53 && b[0x39] == 0xef;
+    for (size_t i = 0; !ext_primary && i < sizeof ext_bs / sizeof ext_bs[0]; i++) {
         uint64_t bs = ext_bs[i], at = (8 * bs + (bs == 1024)) * bs;
         if (at + sizeof b > len || !read_at(img, off + at, b, sizeof b))
             continue;
@@ -82,8 +84,7 @@ int husk_fs_probe_damaged(TSK_IMG_INFO *img, uint64_t off, uint64_t len, char *m
             snprintf(msg, msglen,
                      "no valid ext2/3/4 or XFS superblock at the start, but an intact ext2/3/4 "
                      "backup superblock (block group 1, %llu-byte blocks) at byte %llu: the "
-                     "primary superblock is damaged; this file system is not read "
-                     "(e2fsck -b %llu on a copy restores it)",
+                     "primary superblock is damaged (e2fsck -b %llu on a copy restores it)",
                      (unsigned long long)bs, (unsigned long long)at,
                      (unsigned long long)(at / bs));
             *where = at;
@@ -95,15 +96,16 @@ int husk_fs_probe_damaged(TSK_IMG_INFO *img, uint64_t off, uint64_t len, char *m
         uint32_t bs = (uint32_t)b[4] << 24 | b[5] << 16 | b[6] << 8 | b[7];
         uint32_t agb = (uint32_t)b[0x54] << 24 | b[0x55] << 16 | b[0x56] << 8 | b[0x57];
         uint64_t at = (uint64_t)bs * agb;
-        if (bs >= 512 && bs <= 65536 && (bs & (bs - 1)) == 0 && agb > 0 && at + 512 <= len &&
+        if (memcmp(b, "XFSB", 4) != 0 && bs >= 512 && bs <= 65536 && (bs & (bs - 1)) == 0 &&
+            agb > 0 && at + 512 <= len &&
             read_at(img, off + at, b, 4) && memcmp(b, "XFSB", 4) == 0) {
             snprintf(msg, msglen,
                      "no valid ext2/3/4 or XFS superblock at the start, but an XFS secondary "
                      "superblock (allocation group 1) at byte %llu: the primary superblock is "
-                     "damaged; this file system is not read (xfs_repair on a copy restores it)",
+                     "damaged (xfs_repair on a copy restores it)",
                      (unsigned long long)at);
             *where = at;
-            return 1;
+            return 2;
         }
     }
     return 0;

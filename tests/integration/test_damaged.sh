@@ -133,18 +133,28 @@ check_eq "trunc-e01-lastseg: the row names the last segment found" "1" \
 DB=$WORK/damaged-trunc-e01-cut.db
 has_error trunc-e01-cut evidence 'EWF segment 3 of 3: section at byte % lies past the end%' offset
 
-# ---- superblocks ---------------------------------------------------------------------------
+# ---- superblocks: read through the backups, as e2fsck -b / xfs_repair would ----------------
+truth_c=$(truth_ids "$TC/containers.tsv")
 analyse ext4-sb "5"
-has_error ext4-sb filesystems '%backup superblock%' offset
+has_error ext4-sb filesystems '%backup superblock%read through that backup superblock' offset
 check_eq "ext4-sb: the offset is the backup superblock's" "134217728" \
     "$(sql "$DB" "select offset from errors where phase = 'filesystems'")"
+check_eq "ext4-sb: the file system is read" "0|ext4|$(sed -n 's/^fs_uuid=//p' "$TC/layout.txt")" \
+    "$(sql "$DB" "select offset, fstype, uuid from filesystems")"
+check_eq "ext4-sb: containers" "$truth_c" "$(live_ids "$DB")"
+same_logs ext4-sb shop
+same_diff ext4-sb migrate
+out=$(timeout -s KILL $WALL "$HUSK" cat "$DMG/ext4-sb/disk.raw" /etc/hostname 2> /dev/null)
+check_eq "ext4-sb: husk cat reads through the backup too" "node-c" "$out"
 
 D=node-d-split-docker
 analyse xfs-sb "5"
-has_error xfs-sb filesystems '%XFS secondary superblock%' offset
-check_eq "xfs-sb: the ext4 root is still read" "ext4|/" "$(sql "$DB" "select fstype, mount_point from filesystems")"
+has_error xfs-sb filesystems '%XFS secondary superblock%read through that backup superblock' offset
+check_eq "xfs-sb: both file systems read" "ext4|/
+xfs|/var/lib/docker" "$(sql "$DB" "select fstype, mount_point from filesystems order by offset")"
 check_eq "xfs-sb: offset inside the XFS partition" "1" \
     "$(sql "$DB" "select count(*) from errors where phase = 'filesystems' and offset > $(sed -n 's/^fs2_offset_bytes=//p' "$TESTDATA/$D/truth/layout.txt")")"
+check_eq "xfs-sb: containers" "$(truth_ids "$TESTDATA/$D/truth/containers.tsv")" "$(live_ids "$DB")"
 
 # ---- jbd2 journal (node-e needs recovery) ---------------------------------------------------
 E=node-e-crash
@@ -176,7 +186,6 @@ check_eq "jbd2-range: the descriptor row points at the damaged block" \
     "$(sql "$DB" "select offset from errors where phase = 'journal' and object = 'descriptor'")"
 
 # ---- node-c: loops, deep chains, huge files, hostile names, gzip bomb -----------------------
-truth_c=$(truth_ids "$TC/containers.tsv")
 
 analyse dir-loop "5"
 check_eq "dir-loop: containers" "$truth_c" "$(live_ids "$DB")"

@@ -172,7 +172,7 @@ static void test_probe_damaged(void **state)
     const char *const xfs_v[] = {"\x00\x00\x10\x00", "\x00\x00\x00\x64", "XFSB"};
     const size_t xfs_l[] = {4, 4, 4};
     img = sparse_image("xfs.img", 1 << 20, xfs_at, xfs_v, xfs_l, 3);
-    assert_int_equal(husk_fs_probe_damaged(img, 0, 1 << 20, msg, sizeof msg, &where), 1);
+    assert_int_equal(husk_fs_probe_damaged(img, 0, 1 << 20, msg, sizeof msg, &where), 2);
     assert_int_equal(where, 409600);
     assert_non_null(strstr(msg, "XFS secondary superblock"));
     tsk_img_close(img);
