@@ -203,6 +203,13 @@ int husk_node_open(const char *path, const husk_open_opts *o, husk_node **out, h
         }
         husk_node_fs *nf = &n->fss[n->nfs - 1];
         nf->sbfix = fix;
+        if (fs->size > v->length)
+            husk_diag_report(diag, "filesystems", v->description,
+                             (int64_t)(v->offset + v->length),
+                             "the %s file system is %llu bytes but its volume holds only %llu "
+                             "(image truncated?): what lies past this offset is missing",
+                             fs->fstype, (unsigned long long)fs->size,
+                             (unsigned long long)v->length);
         if (open_replayed(nf, v, o, diag, err) < 0) {
             husk_node_close(n);
             return -HUSK_E_NOMEM;
