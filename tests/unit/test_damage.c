@@ -40,8 +40,16 @@ static const char *segment(const char *name, const char *const *types, size_t n,
     for (size_t i = 0; i < n; i++) {
         uint64_t next = i + 1 < n ? pos + 76 + pad : pos;
         memcpy(b + pos, types[i], strlen(types[i]));
-        for (int k = 0; k < 8; k++)
+        for (int k = 0; k < 8; k++) {
             b[pos + 16 + k] = (unsigned char)(next >> (8 * k));
+            b[pos + 24 + k] = (unsigned char)((76 + pad) >> (8 * k));
+        }
+        if (strcmp(types[i], "table") == 0)
+            b[pos + 76] = 5; /* five chunk offsets */
+        if (strcmp(types[i], "volume") == 0) {
+            b[pos + 76 + 8] = 64;  /* sectors per chunk */
+            b[pos + 76 + 13] = 2;  /* 512 bytes per sector */
+        }
         pos += 76 + pad;
     }
     FILE *f = fopen(path, "wb");
@@ -64,6 +72,19 @@ static void test_ewf_chain(void **state)
                                             &off),
                      1);
     assert_int_equal(off, -1);
+    husk_ewf_chunks ch;
+    assert_int_equal(husk_ewf_segment_check_chunks(segment("a2.E01", last, 6, 100, 0), &ch, msg,
+                                                   sizeof msg, &off),
+                     1);
+    assert_int_equal(ch.chunks, 5);
+    assert_int_equal(ch.chunk_size, 32768);
+    /* cut inside the table section: its chunks are not counted */
+    assert_int_equal(husk_ewf_segment_check_chunks(segment("a3.E01", last, 6, 100,
+                                                           13 + 3 * 176 + 90),
+                                                   &ch, msg, sizeof msg, &off),
+                     -1);
+    assert_int_equal(ch.chunks, 0);
+    assert_int_equal(ch.chunk_size, 32768);
     assert_int_equal(husk_ewf_segment_check(segment("b.E01", middle, 4, 100, 0), msg,
                                             sizeof msg, &off),
                      2);
