@@ -91,6 +91,10 @@ void husk_jbd2_close(husk_jbd2 *j);
 const husk_jbd2_sb *husk_jbd2_superblock(const husk_jbd2 *j);
 
 /* Reads journal block jblock (block_size bytes) as stored. */
+/* Where journal block 0 lies in the image (bytes), so that damage reports carry an offset;
+ * -1 (the default) when unknown, e.g. a journal not in one run of blocks. */
+void husk_jbd2_set_origin(husk_jbd2 *j, int64_t byte);
+
 int husk_jbd2_read_block(husk_jbd2 *j, uint64_t jblock, uint8_t *buf, husk_err *err);
 
 /* ---- (a) the index: every copy still in the log --------------------------------------- */

@@ -34,6 +34,8 @@ typedef struct husk_node_fs {
                                 blocks)", "needs-recovery", "xfs-log-dirty", ... */
     char mount_point[256];   /* where the node mounted it ("/", "/var/lib/docker"), from the
                                 root file system's /etc/fstab; "" when unknown */
+    struct TSK_IMG_INFO *sbfix; /* the backup-superblock overlay the file systems were opened
+                                   on (primary superblock damaged), or NULL */
 } husk_node_fs;
 
 typedef struct husk_node {

@@ -114,6 +114,20 @@ int husk_fs_open(struct TSK_IMG_INFO *img, uint64_t off, const char *fstype, hus
                  husk_err *err);
 void husk_fs_close(husk_fs *fs);
 
+/* For a volume where husk_fs_open found nothing: looks for what a damaged primary superblock
+ * leaves behind, an intact ext2/3/4 backup superblock (block group 1) or an XFS secondary
+ * superblock (allocation group 1, located through the primary's surviving geometry).
+ * Returns 1 (ext backup) or 2 (XFS secondary) and fills msg and *where (byte offset inside
+ * the volume) when one is there, 0 when there is none. */
+int husk_fs_probe_damaged(struct TSK_IMG_INFO *img, uint64_t off, uint64_t len, char *msg,
+                          size_t msglen, uint64_t *where);
+/* The image img with the file system at off read through the backup superblock at byte
+ * backup of the file system, kind as husk_fs_probe_damaged returned it (src/evidence/
+ * sbfix.c): an overlay in memory, to be closed with tsk_img_close after every file system
+ * opened on it. */
+int husk_backup_sb_image(struct TSK_IMG_INFO *img, uint64_t off, int kind, uint64_t backup,
+                         struct TSK_IMG_INFO **out, husk_err *err);
+
 /* Back ends (registered in src/evidence/vfs.c). */
 int husk_ext4_open(struct TSK_IMG_INFO *img, uint64_t off, husk_fs **out, husk_err *err);
 int husk_xfs_open(struct TSK_IMG_INFO *img, uint64_t off, husk_fs **out, husk_err *err);

@@ -43,11 +43,30 @@ static int exec_sql(husk_casedb *db, const char *sql, husk_err *err)
     return 0;
 }
 
+/* Whether another process holds a lock on the file: a running analysis keeps SQLite's
+ * exclusive lock (POSIX record locks) from its first commit to its end. */
+static int locked_elsewhere(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0)
+        return 0;
+    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0};
+    int locked = fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK;
+    close(fd);
+    return locked;
+}
+
 int husk_casedb_create(const char *path, int force, husk_casedb **out, husk_err *err)
 {
     *out = NULL;
     struct stat st;
     if (lstat(path, &st) == 0) {
+        /* --force must not pull the file from under a run that is still writing it */
+        if (S_ISREG(st.st_mode) && locked_elsewhere(path))
+            return husk_err_set(err, HUSK_E_DB,
+                                "case database '%s' is locked: another husk analyse is writing "
+                                "it (wait for it to finish, or choose another -o)",
+                                path);
         if (!force)
             return husk_err_set(err, HUSK_E_DB,
                                 "case database '%s' already exists (use --force to replace it, "
@@ -125,6 +144,11 @@ int husk_casedb_open_ro(const char *path, husk_casedb **out, husk_err *err)
     char *v = husk_casedb_get_info(db, "schema_version");
     if (!v) {
         husk_casedb_close(db);
+        if (locked_elsewhere(path))
+            return husk_err_set(err, HUSK_E_DB,
+                                "case database '%s' is locked: a husk analyse is still writing "
+                                "it (wait for it to finish)",
+                                path);
         return husk_err_set(err, HUSK_E_DB, "'%s' is not a husk case database", path);
     }
     free(v);

@@ -90,11 +90,27 @@ int casecmd_json_flags(void)
     return JSON_PRESERVE_ORDER | (isatty(STDOUT_FILENO) ? JSON_ENSURE_ASCII : 0);
 }
 
+void casecmd_put_json(const char *s)
+{
+    /* jansson leaves DEL (0x7f) raw even with JSON_ENSURE_ASCII; JSON allows \u007f */
+    if (!isatty(STDOUT_FILENO) || !strchr(s, 0x7f)) {
+        puts(s);
+        return;
+    }
+    for (; *s; s++) {
+        if (*s == 0x7f)
+            fputs("\\u007f", stdout);
+        else
+            putchar(*s);
+    }
+    putchar('\n');
+}
+
 void casecmd_print_json_line(json_t *o)
 {
     char *s = o ? json_dumps(o, JSON_COMPACT | casecmd_json_flags()) : NULL;
     if (s)
-        puts(s);
+        casecmd_put_json(s);
     free(s);
     json_decref(o);
 }

@@ -30,6 +30,9 @@ void casecmd_go_time(const char *rfc, char *out, size_t n);
 void casecmd_print_json_line(json_t *o);
 /* jansson flags for output: ENSURE_ASCII on a terminal. */
 int casecmd_json_flags(void);
+/* Prints JSON text dumped with casecmd_json_flags() and a newline; on a terminal DEL is
+ * written as \u007f too (jansson leaves it raw), so no control byte from the evidence passes. */
+void casecmd_put_json(const char *s);
 
 /* Opens the evidence a case was made from (case_info evidence_path, or image when given:
  * the evidence may have moved since), after checking its size is the one analysed. Prints

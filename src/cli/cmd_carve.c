@@ -18,6 +18,7 @@
 #include <jansson.h>
 #include <openssl/evp.h>
 
+#include "casecmd.h"
 #include "cli.h"
 #include "outdir.h"
 #include "husk/docker.h"
@@ -244,9 +245,9 @@ static int print_cb(const husk_carved *c, void *ctx)
         if (rel[0])
             json_object_set_new(line, "file", json_string(rel));
         json_object_update(line, obj);
-        char *s = json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        char *s = json_dumps(line, JSON_COMPACT | casecmd_json_flags());
         if (s)
-            puts(s);
+            casecmd_put_json(s);
         free(s);
         json_decref(line);
     } else {

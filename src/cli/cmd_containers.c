@@ -355,7 +355,7 @@ int cmd_inspect(int argc, char **argv)
     /* jansson escapes control characters; on a terminal non-ASCII too (casecmd_json_flags) */
     char *s = json_dumps(arr, JSON_INDENT(4) | casecmd_json_flags());
     if (s)
-        puts(s);
+        casecmd_put_json(s);
     free(s);
     json_decref(arr);
     husk_casedb_close(db);

@@ -112,9 +112,9 @@ int cmd_diff(int argc, char **argv)
         rc = HUSK_EXIT_CASEDB;
     }
     if (json && rc == 0) {
-        char *s = json_dumps(arr, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        char *s = json_dumps(arr, JSON_INDENT(2) | casecmd_json_flags());
         if (s)
-            puts(s);
+            casecmd_put_json(s);
         else
             rc = HUSK_EXIT_FAIL;
         free(s);

@@ -157,9 +157,9 @@ int cmd_findings(int argc, char **argv)
         rc = HUSK_EXIT_CASEDB;
     }
     if (json && rc == 0) {
-        char *out = json_dumps(arr, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        char *out = json_dumps(arr, JSON_INDENT(2) | casecmd_json_flags());
         if (out)
-            puts(out);
+            casecmd_put_json(out);
         else
             rc = HUSK_EXIT_FAIL;
         free(out);

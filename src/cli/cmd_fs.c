@@ -253,9 +253,9 @@ static void print_stat(husk_fs *fs, const char *path, const husk_stat *st, int j
             json_object_set_new(o, "confidence", json_real(p.confidence));
             json_object_set_new(o, "how", json_string(husk_esc(how)));
         }
-        char *s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        char *s = json_dumps(o, JSON_INDENT(2) | casecmd_json_flags());
         if (s)
-            puts(s);
+            casecmd_put_json(s);
         free(s);
         json_decref(o);
         return;
@@ -308,12 +308,53 @@ int cmd_stat(int argc, char **argv)
     return r;
 }
 
+/* Directory inodes already listed by ls -r. A file system has each directory once; a
+ * hostile one links directories to their ancestors or to each other many times over, which
+ * would make a recursive listing endless or exponential: each directory is entered once. */
+typedef struct dir_set {
+    uint64_t *key; /* open addressing; 0 is free (no directory has inode 0) */
+    size_t n, cap;
+} dir_set;
+
+/* Returns 1 when ino was added, 0 when it was there already, -1 without memory. */
+static int dir_set_add(dir_set *s, uint64_t ino)
+{
+    if ((s->n + 1) * 2 > s->cap) {
+        size_t nc = s->cap ? s->cap * 2 : 1024;
+        uint64_t *nk = calloc(nc, sizeof *nk);
+        if (!nk)
+            return -1;
+        for (size_t i = 0; i < s->cap; i++)
+            if (s->key[i])
+                for (size_t h = (size_t)(s->key[i] * 0x9E3779B97F4A7C15ull) & (nc - 1);;
+                     h = (h + 1) & (nc - 1))
+                    if (!nk[h]) {
+                        nk[h] = s->key[i];
+                        break;
+                    }
+        free(s->key);
+        s->key = nk;
+        s->cap = nc;
+    }
+    for (size_t h = (size_t)(ino * 0x9E3779B97F4A7C15ull) & (s->cap - 1);; h = (h + 1) & (s->cap - 1)) {
+        if (s->key[h] == ino)
+            return 0;
+        if (!s->key[h]) {
+            s->key[h] = ino;
+            s->n++;
+            return 1;
+        }
+    }
+}
+
 typedef struct ls_ctx {
     husk_fs *fs;
     char path[4096];
     int recursive;
     int depth;
     int json;
+    dir_set *seen;
+    int *damaged;
 } ls_ctx;
 
 /* Evidence text for JSON: as found when it is UTF-8, escaped as on a terminal otherwise. */
@@ -368,6 +409,17 @@ static int ls_cb(const husk_dirent *d, void *vctx)
         putchar('\n');
     }
     if (c->recursive && st.type == HUSK_FT_DIR && c->depth < 64) {
+        int fresh = dir_set_add(c->seen, d->inode == 0 ? UINT64_MAX : d->inode);
+        if (fresh <= 0) {
+            if (fresh == 0)
+                cli_warn("%s: directory inode %llu was listed already (a directory hard link "
+                         "or loop in the evidence): not listed again",
+                         full, (unsigned long long)d->inode);
+            else
+                cli_warn("%s: out of memory: not listed", full);
+            *c->damaged = 1;
+            return 0;
+        }
         ls_ctx sub = *c;
         snprintf(sub.path, sizeof sub.path, "%s", full);
         sub.depth++;
@@ -389,7 +441,12 @@ int cmd_ls(int argc, char **argv)
     husk_err err = {0};
     r = open_target(&a, &node, &fs, &ino, 1);
     if (r == 0) {
-        ls_ctx c = {.fs = fs, .recursive = a.recursive, .json = a.json};
+        dir_set seen = {0};
+        int damaged = 0;
+        ls_ctx c = {.fs = fs, .recursive = a.recursive, .json = a.json, .seen = &seen,
+                    .damaged = &damaged};
+        if (a.recursive && dir_set_add(&seen, ino ? ino : UINT64_MAX) < 0)
+            damaged = 1;
         snprintf(c.path, sizeof c.path, "%s", a.path);
         size_t pl = strlen(c.path);
         while (pl > 1 && c.path[pl - 1] == '/')
@@ -397,7 +454,10 @@ int cmd_ls(int argc, char **argv)
         if (husk_fs_list_dir(fs, ino, ls_cb, &c, &err) < 0) {
             cli_error("%s: %s", a.path, err.msg);
             r = HUSK_EXIT_EVIDENCE;
+        } else if (damaged) {
+            r = HUSK_EXIT_PARTIAL;
         }
+        free(seen.key);
     }
     husk_fs_close(a.view);
     husk_node_close(node);

@@ -7,6 +7,7 @@
 #include <jansson.h>
 #include <sqlite3.h>
 
+#include "casecmd.h"
 #include "cli.h"
 #include "husk/casedb.h"
 #include "husk/escape.h"
@@ -88,11 +89,11 @@ static int print_json(sqlite3 *db)
     json_object_set_new(root, "filesystems", rows_json(db, SQL_FS));
     json_object_set_new(root, "data_roots", rows_json(db, SQL_ROOTS));
     json_object_set_new(root, "errors", rows_json(db, "SELECT * FROM errors ORDER BY id"));
-    char *s = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    char *s = json_dumps(root, JSON_INDENT(2) | casecmd_json_flags());
     json_decref(root);
     if (!s)
         return HUSK_EXIT_FAIL;
-    puts(s);
+    casecmd_put_json(s);
     free(s);
     return HUSK_EXIT_OK;
 }

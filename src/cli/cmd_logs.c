@@ -154,11 +154,9 @@ static void print_json(sqlite3_stmt *st, const char *msg, size_t len)
     json_object_set_new(o, "source", src ? json_string((const char *)src) : json_null());
     json_t *fv = file ? json_string((const char *)file) : json_null();
     json_object_set_new(o, "file", fv ? fv : json_string(husk_esc((const char *)file)));
-    char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    if (s) {
-        fputs(s, stdout);
-        fputc('\n', stdout);
-    }
+    char *s = json_dumps(o, JSON_COMPACT | casecmd_json_flags());
+    if (s)
+        casecmd_put_json(s);
     free(s);
     json_decref(o);
 }

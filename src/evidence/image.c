@@ -105,6 +105,175 @@ out:
         libewf_handle_free(&h, NULL);
 }
 
+int husk_ewf_segment_check(const char *path, char *msg, size_t msglen, int64_t *off)
+{
+    husk_ewf_chunks ch;
+    return husk_ewf_segment_check_chunks(path, &ch, msg, msglen, off);
+}
+
+static uint64_t le_n(const unsigned char *p, int n)
+{
+    uint64_t v = 0;
+    for (int k = n - 1; k >= 0; k--)
+        v = v << 8 | p[k];
+    return v;
+}
+
+int husk_ewf_segment_check_chunks(const char *path, husk_ewf_chunks *ch, char *msg,
+                                  size_t msglen, int64_t *off)
+{
+    *off = -1;
+    memset(ch, 0, sizeof *ch);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        snprintf(msg, msglen, "cannot open: %s", strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    uint64_t fsize = (uint64_t)st.st_size, pos = 13; /* after the 13-byte file header */
+    int rc = -1;
+    for (unsigned i = 0; i < 1000000; i++) {
+        unsigned char h[76]; /* type[16], next u64, size u64, padding, checksum */
+        if (pos > fsize || fsize - pos < sizeof h ||
+            pread(fd, h, sizeof h, (off_t)pos) != (ssize_t)sizeof h) {
+            snprintf(msg, msglen,
+                     "section at byte %llu lies past the end of the %llu-byte file "
+                     "(segment cut short)",
+                     (unsigned long long)pos, (unsigned long long)fsize);
+            *off = (int64_t)(pos < fsize ? pos : fsize);
+            goto out;
+        }
+        uint64_t next = le_n(h + 16, 8), size = le_n(h + 24, 8);
+        /* a complete "table" section counts its chunks; "volume"/"disk" give their size
+         * (number of chunks, sectors per chunk, bytes per sector at 4, 8 and 12) */
+        unsigned char d[16];
+        int whole = size >= sizeof h + sizeof d && size <= fsize - pos &&
+                    pread(fd, d, sizeof d, (off_t)(pos + sizeof h)) == (ssize_t)sizeof d;
+        if (whole && memcmp(h, "table\0", 6) == 0)
+            ch->chunks += le_n(d, 4);
+        if (whole && (memcmp(h, "volume\0", 7) == 0 || memcmp(h, "disk\0", 5) == 0)) {
+            uint64_t spc = le_n(d + 8, 4), bps = le_n(d + 12, 4);
+            if (spc && bps && spc <= (1u << 20) && bps <= 65536)
+                ch->chunk_size = spc * bps;
+        }
+        int is_done = memcmp(h, "done\0", 5) == 0, is_next = memcmp(h, "next\0", 5) == 0;
+        if (is_done || is_next) {
+            rc = is_done ? 1 : 2;
+            goto out;
+        }
+        if (next <= pos) {
+            snprintf(msg, msglen, "section at byte %llu links back to byte %llu",
+                     (unsigned long long)pos, (unsigned long long)next);
+            *off = (int64_t)pos;
+            goto out;
+        }
+        pos = next;
+    }
+    snprintf(msg, msglen, "more than a million sections");
+    *off = (int64_t)pos;
+out:
+    close(fd);
+    return rc;
+}
+
+/* The section chains of every segment: each but the last ends in "next", the last in "done".
+ * libewf reads an incomplete set without complaint (the missing chunks read as errors or not
+ * at all), so the damage is recorded here. */
+static void check_ewf_set(husk_image *im)
+{
+    char msg[200];
+    int64_t off;
+    uint64_t chunks = 0, chunk_size = 0;
+    im->damage_offset = -1;
+    for (int i = 0; i < im->nsegments; i++) {
+        husk_ewf_chunks ch;
+        int r = husk_ewf_segment_check_chunks(im->segments[i], &ch, msg, sizeof msg, &off);
+        chunks += ch.chunks;
+        if (!chunk_size)
+            chunk_size = ch.chunk_size;
+        if (r < 0) {
+            snprintf(im->damage, sizeof im->damage, "EWF segment %d of %d: %s", i + 1,
+                     im->nsegments, msg);
+        } else if (r == 1 && i + 1 < im->nsegments) {
+            snprintf(im->damage, sizeof im->damage,
+                     "EWF segment %d of %d ends the set ('done' section) but more segments follow",
+                     i + 1, im->nsegments);
+            off = -1;
+        } else if (r == 2 && i + 1 == im->nsegments) {
+            snprintf(im->damage, sizeof im->damage,
+                     "EWF set incomplete: the last segment found (%d) says more follow ('next' "
+                     "section); the media after it is missing",
+                     i + 1);
+            off = -1;
+        } else {
+            continue;
+        }
+        im->damage_segment = i;
+        im->damage_offset = off;
+        if (chunk_size && chunks < im->size / chunk_size + 1)
+            im->readable = chunks * chunk_size < im->size ? chunks * chunk_size : im->size;
+        size_t l = strlen(im->damage);
+        if (im->readable && im->readable < im->size)
+            snprintf(im->damage + l, sizeof im->damage - l,
+                     "; media read up to byte %llu of %llu (the chunks its tables hold)",
+                     (unsigned long long)im->readable, (unsigned long long)im->size);
+        return;
+    }
+}
+
+/* A damaged EWF set: the libtsk image read only as far as the surviving chunk tables go. */
+typedef struct limit_img {
+    TSK_IMG_INFO info; /* first member (tsk_img.h) */
+    TSK_IMG_INFO *under;
+    uint64_t limit;
+} limit_img;
+
+static ssize_t limit_read(TSK_IMG_INFO *img, TSK_OFF_T off, char *buf, size_t len)
+{
+    limit_img *l = (limit_img *)img;
+    if (off < 0 || (uint64_t)off >= l->limit) {
+        tsk_error_reset();
+        tsk_error_set_errno(TSK_ERR_IMG_READ);
+        tsk_error_set_errstr("byte %lld is past the last chunk the damaged EWF set holds (%llu)",
+                             (long long)off, (unsigned long long)l->limit);
+        return -1;
+    }
+    if (len > l->limit - (uint64_t)off)
+        len = (size_t)(l->limit - (uint64_t)off); /* a short read up to the missing part */
+    return tsk_img_read(l->under, off, buf, len);
+}
+
+static void limit_close(TSK_IMG_INFO *img)
+{
+    free(img);
+}
+
+static void limit_imgstat(TSK_IMG_INFO *img, FILE *f)
+{
+    (void)img;
+    fprintf(f, "damaged EWF set, read up to its last chunk\n");
+}
+
+static void limit_ewf(husk_image *im)
+{
+    limit_img *l = calloc(1, sizeof *l); /* zeroed: it holds libtsk's read cache */
+    if (!l)
+        return;
+    l->under = im->img;
+    l->limit = im->readable;
+    TSK_IMG_INFO *t = tsk_img_open_external(l, im->img->size, im->img->sector_size, limit_read,
+                                            limit_close, limit_imgstat);
+    if (!t) {
+        tsk_error_reset();
+        free(l);
+        return;
+    }
+    im->under = im->img;
+    im->img = t;
+}
+
 /*
  * Recognises the container format by its signature. Doing this here rather than through
  * TSK_IMG_TYPE_DETECT keeps detection predictable and avoids libtsk 4.11's probing of VHD and
@@ -186,8 +355,12 @@ int husk_image_open(const char *path, const char *type, husk_image **out, husk_e
         }
         im->nsegments++;
     }
-    if (img->itype == TSK_IMG_TYPE_EWF_EWF)
+    if (img->itype == TSK_IMG_TYPE_EWF_EWF) {
         read_ewf_meta(im);
+        check_ewf_set(im);
+        if (im->readable)
+            limit_ewf(im);
+    }
     *out = im;
     return 0;
 }
@@ -198,6 +371,8 @@ void husk_image_close(husk_image *im)
         return;
     if (im->img)
         tsk_img_close(im->img);
+    if (im->under)
+        tsk_img_close(im->under);
     for (int i = 0; i < im->nsegments; i++)
         free(im->segments[i]);
     free(im->segments);

@@ -30,8 +30,9 @@ static int open_replayed(husk_node_fs *nf, const husk_volume *v, const husk_open
                          husk_diag *diag, husk_err *err)
 {
     husk_replay *rp = NULL;
-    int r =
-        husk_replay_open(nf->fs, v->img, v->img_offset, !o->no_replay, &rp, nf->journal, diag, err);
+    TSK_IMG_INFO *img = nf->sbfix ? nf->sbfix : v->img;
+    int r = husk_replay_open(nf->fs, img, v->img_offset, !o->no_replay, &rp, nf->journal, diag,
+                             err);
     if (r < 0 || !rp)
         return r;
     husk_fs *rfs = NULL;
@@ -130,6 +131,42 @@ static void find_mount_points(husk_node *n, husk_diag *diag)
     free(tab);
 }
 
+/*
+ * Volume v held no file system husk_fs_open recognised (its error in *e). An unformatted or
+ * foreign volume is normal; a damaged known one is not, nor one whose primary superblock is
+ * gone while its backups are there: reported, and the file system is then opened through its
+ * backup superblock (*fix, an overlay image the caller closes after the fs). Returns 0 with
+ * *fs set when a file system was opened after all, -1 otherwise.
+ */
+static int open_damaged(const husk_volume *v, const husk_open_opts *o, husk_diag *diag,
+                        husk_fs **fs, TSK_IMG_INFO **fix, husk_err *e)
+{
+    char why[400];
+    uint64_t at = 0;
+    if (e->code != HUSK_E_NOTFOUND) {
+        husk_diag_report(diag, "filesystems", v->description, (int64_t)v->offset, "%s", e->msg);
+        return -1;
+    }
+    int k = husk_fs_probe_damaged(v->img, v->img_offset, v->length, why, sizeof why, &at);
+    husk_err e2 = {0};
+    if (k > 0 && husk_backup_sb_image(v->img, v->img_offset, k, at, fix, &e2) == 0) {
+        if (husk_fs_open(*fix, v->img_offset, o->fstype, fs, &e2) == 0) {
+            husk_diag_report(diag, "filesystems", v->description, (int64_t)(v->offset + at),
+                             "%s; read through that backup superblock", why);
+            return 0;
+        }
+        tsk_img_close(*fix);
+        *fix = NULL;
+    }
+    if (k > 0)
+        husk_diag_report(diag, "filesystems", v->description, (int64_t)(v->offset + at),
+                         "%s; not read through it either%s%s", why, e2.code ? ": " : "",
+                         e2.msg);
+    else if (o->fstype)
+        husk_diag_report(diag, "filesystems", v->description, (int64_t)v->offset, "%s", e->msg);
+    return -1;
+}
+
 int husk_node_open(const char *path, const husk_open_opts *o, husk_node **out, husk_diag *diag,
                    husk_err *err)
 {
@@ -138,6 +175,9 @@ int husk_node_open(const char *path, const husk_open_opts *o, husk_node **out, h
     if (!n)
         return husk_err_set(err, HUSK_E_NOMEM, "out of memory");
     int r = husk_image_open(path, o->image_type, &n->image, err);
+    if (r == 0 && n->image->damage[0])
+        husk_diag_report(diag, "evidence", n->image->segments[n->image->damage_segment],
+                         n->image->damage_offset, "%s", n->image->damage);
     if (r == 0)
         r = husk_volumes_scan(n->image, o->sector_offset, &n->vols, diag, err);
     if (r < 0) {
@@ -150,19 +190,26 @@ int husk_node_open(const char *path, const husk_open_opts *o, husk_node **out, h
             continue;
         husk_fs *fs = NULL;
         husk_err e = {0};
-        if (husk_fs_open(v->img, v->img_offset, o->fstype, &fs, &e) < 0) {
-            /* an unformatted or foreign volume is normal; a damaged known one is not */
-            if (e.code != HUSK_E_NOTFOUND || o->fstype)
-                husk_diag_report(diag, "filesystems", v->description, (int64_t)v->offset,
-                                 "%s", e.msg);
+        TSK_IMG_INFO *fix = NULL;
+        if (husk_fs_open(v->img, v->img_offset, o->fstype, &fs, &e) < 0 &&
+            open_damaged(v, o, diag, &fs, &fix, &e) < 0)
             continue;
-        }
         if (add_fs(n, fs, i) < 0) {
             husk_fs_close(fs);
+            if (fix)
+                tsk_img_close(fix);
             husk_node_close(n);
             return husk_err_set(err, HUSK_E_NOMEM, "out of memory");
         }
         husk_node_fs *nf = &n->fss[n->nfs - 1];
+        nf->sbfix = fix;
+        if (fs->size > v->length)
+            husk_diag_report(diag, "filesystems", v->description,
+                             (int64_t)(v->offset + v->length),
+                             "the %s file system is %llu bytes but its volume holds only %llu "
+                             "(image truncated?): what lies past this offset is missing",
+                             fs->fstype, (unsigned long long)fs->size,
+                             (unsigned long long)v->length);
         if (open_replayed(nf, v, o, diag, err) < 0) {
             husk_node_close(n);
             return -HUSK_E_NOMEM;
@@ -187,6 +234,8 @@ void husk_node_close(husk_node *n)
         husk_fs_close(n->fss[i].fs);
         husk_replay_close(n->fss[i].replay);
         husk_fs_close(n->fss[i].home);
+        if (n->fss[i].sbfix)
+            tsk_img_close(n->fss[i].sbfix);
     }
     free(n->fss);
     husk_volumes_free(&n->vols);

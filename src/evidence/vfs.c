@@ -59,6 +59,58 @@ int husk_fs_open(TSK_IMG_INFO *img, uint64_t off, const char *fstype, husk_fs **
     return -(last.code ? last.code : HUSK_E_NOTFOUND);
 }
 
+static int read_at(TSK_IMG_INFO *img, uint64_t off, void *buf, size_t n)
+{
+    return off <= (uint64_t)img->size && (uint64_t)img->size - off >= n &&
+           tsk_img_read(img, (TSK_OFF_T)off, buf, n) == (ssize_t)n;
+}
+
+int husk_fs_probe_damaged(TSK_IMG_INFO *img, uint64_t off, uint64_t len, char *msg,
+                          size_t msglen, uint64_t *where)
+{
+    unsigned char b[1024];
+    /* ext: group 1's backup superblock, for 1, 2 and 4 KiB blocks (8 * block size blocks per
+     * group; with 1 KiB blocks block 0 is the boot block, so group 1 starts at block 8193),
+     * when the primary's magic is gone (a healthy ext file system has backups too) */
+    static const uint64_t ext_bs[] = {1024, 2048, 4096};
+    int ext_primary = read_at(img, off + 1024, b, sizeof b) && b[0x38] == 0x53 && b[0x39] == 0xef;
+    for (size_t i = 0; !ext_primary && i < sizeof ext_bs / sizeof ext_bs[0]; i++) {
+        uint64_t bs = ext_bs[i], at = (8 * bs + (bs == 1024)) * bs;
+        if (at + sizeof b > len || !read_at(img, off + at, b, sizeof b))
+            continue;
+        unsigned log_bs = b[0x18] | b[0x19] << 8 | (unsigned)b[0x1a] << 16;
+        if (b[0x38] == 0x53 && b[0x39] == 0xef && log_bs < 3 && (1024u << log_bs) == bs &&
+            (b[0x5a] | b[0x5b] << 8) == 1) {
+            snprintf(msg, msglen,
+                     "no valid ext2/3/4 or XFS superblock at the start, but an intact ext2/3/4 "
+                     "backup superblock (block group 1, %llu-byte blocks) at byte %llu: the "
+                     "primary superblock is damaged (e2fsck -b %llu on a copy restores it)",
+                     (unsigned long long)bs, (unsigned long long)at,
+                     (unsigned long long)(at / bs));
+            *where = at;
+            return 1;
+        }
+    }
+    /* XFS: the primary's geometry (block size, blocks per AG) gives AG 1's superblock */
+    if (read_at(img, off, b, 512)) {
+        uint32_t bs = (uint32_t)b[4] << 24 | b[5] << 16 | b[6] << 8 | b[7];
+        uint32_t agb = (uint32_t)b[0x54] << 24 | b[0x55] << 16 | b[0x56] << 8 | b[0x57];
+        uint64_t at = (uint64_t)bs * agb;
+        if (memcmp(b, "XFSB", 4) != 0 && bs >= 512 && bs <= 65536 && (bs & (bs - 1)) == 0 &&
+            agb > 0 && at + 512 <= len &&
+            read_at(img, off + at, b, 4) && memcmp(b, "XFSB", 4) == 0) {
+            snprintf(msg, msglen,
+                     "no valid ext2/3/4 or XFS superblock at the start, but an XFS secondary "
+                     "superblock (allocation group 1) at byte %llu: the primary superblock is "
+                     "damaged (xfs_repair on a copy restores it)",
+                     (unsigned long long)at);
+            *where = at;
+            return 2;
+        }
+    }
+    return 0;
+}
+
 void husk_fs_close(husk_fs *fs)
 {
     if (fs && fs->ops && fs->ops->close)

@@ -35,6 +35,7 @@ struct husk_jbd2 {
     uint8_t *blk, *data; /* scratch: the block being parsed, and a data block */
     unsigned reports;    /* damage reports of the current index or replay call */
     int sb_usable;       /* 0: the superblock fails a check the kernel refuses to replay past */
+    int64_t origin;      /* byte of journal block 0 in the image, -1 unknown (errors' offset) */
     char sb_problem[160];
 
     int indexed;
@@ -106,10 +107,13 @@ static int grow(void **arr, size_t *cap, size_t n, size_t elem, size_t limit, hu
 #define MAX_REPORTS 32 /* a hostile journal could otherwise fill the errors table */
 
 /* Reports damage to diag, at most MAX_REPORTS times per index or replay call. */
-static void damage(husk_jbd2 *j, husk_diag *diag, const char *object, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+static void damage(husk_jbd2 *j, husk_diag *diag, const char *object, uint64_t jblock,
+                   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
-static void damage(husk_jbd2 *j, husk_diag *diag, const char *object, const char *fmt, ...)
+/* Reports damage to diag at journal block jblock's byte in the image when the journal's place
+ * is known (husk_jbd2_set_origin), at most MAX_REPORTS times per index or replay call. */
+static void damage(husk_jbd2 *j, husk_diag *diag, const char *object, uint64_t jblock,
+                   const char *fmt, ...)
 {
     if (++j->reports > MAX_REPORTS)
         return;
@@ -118,7 +122,15 @@ static void damage(husk_jbd2 *j, husk_diag *diag, const char *object, const char
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    husk_diag_report(diag, "journal", object, -1, "%s", msg);
+    int64_t off = -1;
+    if (j->origin >= 0 && jblock < j->sb.maxlen)
+        off = j->origin + (int64_t)(jblock * j->sb.blocksize);
+    husk_diag_report(diag, "journal", object, off, "%s", msg);
+}
+
+void husk_jbd2_set_origin(husk_jbd2 *j, int64_t byte)
+{
+    j->origin = byte;
 }
 
 static void damage_summary(husk_jbd2 *j, husk_diag *diag)
@@ -231,6 +243,8 @@ int husk_jbd2_open(husk_jbd2_read_fn read, void *ctx, uint64_t journal_size, uin
         sb->num_fc_blocks = nfc;
     }
     husk_jbd2 *j = calloc(1, sizeof *j);
+    if (j)
+        j->origin = -1;
     if (!j)
         return husk_err_set(err, HUSK_E_NOMEM, "out of memory");
     j->read = read;
@@ -430,7 +444,7 @@ static int index_descriptor(husk_jbd2 *j, uint64_t at, uint32_t seq, tag *tags, 
     for (size_t k = 0; k < nt; k++) {
         uint64_t pos = wrap(j, at + 1 + k);
         if (j->fs_blocks && tags[k].block >= j->fs_blocks) {
-            damage(j, diag, "descriptor",
+            damage(j, diag, "descriptor", at,
                    "journal block %llu (transaction %u) tags file-system block %llu, "
                    "past the file system's end; skipped",
                    (unsigned long long)at, seq, (unsigned long long)tags[k].block);
@@ -439,7 +453,7 @@ static int index_descriptor(husk_jbd2 *j, uint64_t at, uint32_t seq, tag *tags, 
         husk_err e = {0};
         int csum = -1;
         if (husk_jbd2_read_block(j, pos, j->data, &e) < 0) {
-            damage(j, diag, "data block", "journal block %llu unreadable: %s",
+            damage(j, diag, "data block", pos, "journal block %llu unreadable: %s",
                    (unsigned long long)pos, e.msg);
             csum = 0;
         } else {
@@ -464,7 +478,7 @@ static int index_revoke(husk_jbd2 *j, uint64_t at, uint32_t seq, size_t limit, h
 {
     int64_t rc = revoke_count(j, j->blk);
     if (rc < 0) {
-        damage(j, diag, "revoke block", "journal block %llu: revoke count %u out of range; skipped",
+        damage(j, diag, "revoke block", at, "journal block %llu: revoke count %u out of range; skipped",
                (unsigned long long)at, be32(j->blk + 12));
         return 0;
     }
@@ -547,7 +561,7 @@ int husk_jbd2_index(husk_jbd2 *j, husk_diag *diag, husk_err *err)
     for (uint64_t at = j->sb.first; r == 0 && at < j->sb.last; at++) {
         husk_err e = {0};
         if (husk_jbd2_read_block(j, at, j->blk, &e) < 0) {
-            damage(j, diag, "log block", "journal block %llu unreadable: %s",
+            damage(j, diag, "log block", at, "journal block %llu unreadable: %s",
                    (unsigned long long)at, e.msg);
             continue;
         }
@@ -750,7 +764,7 @@ typedef struct pass_state {
 static void replay_damage(pass_state *s, uint64_t at, const char *fmt, const char *detail,
                           uint32_t seq)
 {
-    damage(s->j, s->diag, "replay", "journal block %llu, transaction %u: %s%s",
+    damage(s->j, s->diag, "replay", at, "journal block %llu, transaction %u: %s%s",
            (unsigned long long)at, seq, fmt, detail);
 }
 

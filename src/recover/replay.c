@@ -106,6 +106,34 @@ static husk_replay *replay_of(husk_fs *fs)
     return ((ov_img *)img)->r;
 }
 
+struct one_run {
+    uint64_t block, count;
+    unsigned n;
+};
+
+static int first_run(uint64_t block, uint64_t count, void *ctx)
+{
+    struct one_run *r = ctx;
+    if (r->n++ == 0) {
+        r->block = block;
+        r->count = count;
+    }
+    return r->n > 1; /* a second run: not one extent, stop */
+}
+
+/* Byte of the internal journal's first block in the image when the journal is one run of
+ * blocks (as mke2fs makes it), so its damage has a place on disk; -1 otherwise. */
+static int64_t journal_origin(husk_fs *fs, const husk_ext4_info *in)
+{
+    struct one_run run = {0};
+    husk_err e = {0};
+    if (in->journal_inum &&
+        husk_ext4_inode_runs(fs, in->journal_inum, first_run, &run, &e) == 0 && run.n == 1 &&
+        run.count * in->block_size >= in->journal_size)
+        return (int64_t)(fs->offset + run.block * in->block_size);
+    return -1;
+}
+
 int husk_ext4_journal_open(husk_fs *fs, husk_jbd2 **out, husk_err *err)
 {
     husk_ext4_info in;
@@ -114,8 +142,11 @@ int husk_ext4_journal_open(husk_fs *fs, husk_jbd2 **out, husk_err *err)
         return r;
     if (!in.has_journal || !in.journal_inum || !in.journal_size)
         return husk_err_set(err, HUSK_E_NOTFOUND, "no internal journal");
-    return husk_jbd2_open(husk_ext4_journal_read, fs, in.journal_size, in.block_size,
-                          in.blocks_count, out, err);
+    r = husk_jbd2_open(husk_ext4_journal_read, fs, in.journal_size, in.block_size,
+                       in.blocks_count, out, err);
+    if (r == 0)
+        husk_jbd2_set_origin(*out, journal_origin(fs, &in));
+    return r;
 }
 
 void husk_replay_close(husk_replay *r)
@@ -225,8 +256,11 @@ int husk_replay_open(husk_fs *fs, TSK_IMG_INFO *img, uint64_t off, int replay, h
         return 0;
     }
     husk_jbd2 *j = NULL;
+    int64_t jsb = journal_origin(fs, &in);
+    if (jsb < 0)
+        jsb = (int64_t)off;
     if (husk_ext4_journal_open(fs, &j, &e) < 0) {
-        husk_diag_report(diag, "journal", "journal superblock", (int64_t)off, "%s", e.msg);
+        husk_diag_report(diag, "journal", "journal superblock", jsb, "%s", e.msg);
         set_state(state, in.needs_recovery ? "needs-recovery (journal unreadable)"
                                            : "clean (journal unreadable)");
         return 0;

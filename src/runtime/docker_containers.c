@@ -11,7 +11,7 @@
 
 #include "husk/docker.h"
 
-#define MAX_CONFIG_JSON (64u << 20) /* a real config.v2.json is a few KiB */
+#define MAX_CONFIG_JSON (16u << 20) /* a real config.v2.json is a few KiB; bounds memory */
 #define MAX_LINE_FILE (4u << 10)
 
 void husk_container_free(husk_container *c)
