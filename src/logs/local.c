@@ -121,7 +121,7 @@ int husk_local_decode_record(const uint8_t *b, size_t n, husk_strbuf *scratch, h
     int64_t tn = 0;
     meta m = {0};
     while (i < n) {
-        uint64_t tag, v;
+        uint64_t tag, v = 0; /* read below only when its varint was decoded */
         size_t at = i, off, len;
         if (varint(b, n, &i, &tag) < 0 || (tag >> 3) == 0)
             return husk_err_set(err, HUSK_E_FORMAT, "bad protobuf tag at byte %zu", at);
