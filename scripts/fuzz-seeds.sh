@@ -16,10 +16,10 @@ for t in mmls fsstat istat icat blkcat xfs_db xz dd; do
 done
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/husk-seeds.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
-mkdir -p "$OUT"/{container,jsonfile,local,gzip,bolt,jbd2,ext4_raw,xfs_raw,xfs_fs,xfs_log,carve}
+mkdir -p "$OUT"/{images,container,jsonfile,local,gzip,bolt,jbd2,ext4_raw,xfs_raw,xfs_fs,xfs_log,carve}
 
 unpack() { xz -dc "$root/testdata/$1" >"$tmp/img.raw"; }
-hcat() { "$HUSK" cat "$tmp/img.raw" "$1" 2>/dev/null; }
+hcat() { "$HUSK" cat "$tmp/img.raw" "$1" 2>/dev/null || true; } # absent files give nothing
 # seed TARGET NAME PREFIX-BYTE(octal or '') MAXBYTES < data
 seed() {
     local f="$OUT/$1/$2"
@@ -52,6 +52,22 @@ done
 hcat /var/lib/docker/volumes/metadata.db | seed bolt node-a-volumes '' 262144
 hcat /var/lib/docker/network/files/local-kv.db | seed bolt node-a-local-kv '' 262144
 hcat /var/lib/docker/containerd/daemon/io.containerd.metadata.v1.bolt/meta.db | seed bolt node-a-containerd-meta '' 262144
+
+# image store: config \0 repositories.json \0 lastUpdated \0 parent \0 the base layer's diff,
+# size, cache-id, parent (fuzz_images.c)
+st=/var/lib/docker/image/overlay2
+i=0
+for c in $("$HUSK" ls "$tmp/img.raw" $st/imagedb/content/sha256 2>/dev/null | awk '$1 == "file" { print $NF }' | head -n 3); do
+    h=$(basename "$c")
+    diff=$(hcat "$c" | grep -o '"diff_ids":\["sha256:[0-9a-f]*' | sed 's/.*sha256:/sha256:/')
+    l=$st/layerdb/sha256/${diff#sha256:}
+    { hcat "$c"; printf '\0'; hcat $st/repositories.json; printf '\0'
+      hcat $st/imagedb/metadata/sha256/$h/lastUpdated; printf '\0'
+      hcat $st/imagedb/metadata/sha256/$h/parent; printf '\0'
+      hcat "$l/diff"; printf '\0'; hcat "$l/size"; printf '\0'; hcat "$l/cache-id"; printf '\0'
+      hcat "$l/parent"; } | seed images "node-a-$i" '' 65536
+    i=$((i + 1))
+done
 
 # carving: a config, a hostconfig, json-file lines and a gzip member, each at a block start
 cfg=$(files '/config\.v2\.json$' 1)
