@@ -16,7 +16,7 @@ for t in mmls fsstat istat icat blkcat xfs_db xz dd; do
 done
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/husk-seeds.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
-mkdir -p "$OUT"/{images,container,jsonfile,local,gzip,bolt,jbd2,ext4_raw,xfs_raw,xfs_fs,xfs_log,carve}
+mkdir -p "$OUT"/{images,volumes,container,jsonfile,local,gzip,bolt,jbd2,ext4_raw,xfs_raw,xfs_fs,xfs_log,carve}
 
 unpack() { xz -dc "$root/testdata/$1" >"$tmp/img.raw"; }
 hcat() { "$HUSK" cat "$tmp/img.raw" "$1" 2>/dev/null || true; } # absent files give nothing
@@ -50,6 +50,7 @@ for f in $(files '-json\.log\.[0-9]\.gz$' 3); do
     i=$((i + 1))
 done
 hcat /var/lib/docker/volumes/metadata.db | seed bolt node-a-volumes '' 262144
+hcat /var/lib/docker/volumes/metadata.db | seed volumes node-a '' 262144
 hcat /var/lib/docker/network/files/local-kv.db | seed bolt node-a-local-kv '' 262144
 hcat /var/lib/docker/containerd/daemon/io.containerd.metadata.v1.bolt/meta.db | seed bolt node-a-containerd-meta '' 262144
 
@@ -117,6 +118,7 @@ for f in $(files '/local-logs/container\.log\.[0-9]\.gz$' 1); do
     hcat "$f" | seed gzip node-b-local '\000' 16384
 done
 hcat /var/lib/docker/volumes/metadata.db | seed bolt node-b-volumes '' 262144
+hcat /var/lib/docker/volumes/metadata.db | seed volumes node-b '' 262144
 cfg=$(files '/config\.v2\.json$' 1)
 { hcat "$cfg"; printf '\0'; hcat "$(dirname "$cfg")/hostconfig.json"; } | seed container node-b '' 65536
 
