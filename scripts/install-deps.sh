@@ -15,6 +15,7 @@ build_pkgs=(
 image_pkgs=(
     docker.io containerd runc e2fsprogs xfsprogs lvm2 fdisk ewf-tools busybox-static attr
     sleuthkit util-linux
+    clang # make fuzz: libFuzzer targets (docs/fuzzing.md); seeds also need sleuthkit, xfsprogs
 )
 
 pkgs=("${build_pkgs[@]}")

@@ -245,13 +245,13 @@ static int drain(husk_localfile *d, int at_eof, husk_err *err)
     const uint8_t *w = (const uint8_t *)d->win.buf;
     for (;;) {
         size_t avail = d->win.len - d->start;
-        const uint8_t *p = w + d->start;
         if (avail < 4) {
             if (!at_eof || avail == 0)
-                break;
+                break; /* (an empty file never allocated the window: w is NULL) */
             slide(d, "%zu stray bytes at the end", avail);
             continue;
         }
+        const uint8_t *p = w + d->start;
         uint32_t len = be32(p);
         if (len == 0 || len > HUSK_LOG_MAX_RECORD) {
             slide(d, "record length %u (the limit is %u)", len, HUSK_LOG_MAX_RECORD);
