@@ -15,12 +15,12 @@ build_pkgs=(
 image_pkgs=(
     docker.io containerd runc e2fsprogs xfsprogs lvm2 fdisk ewf-tools busybox-static attr
     sleuthkit util-linux
-    clang # make fuzz: libFuzzer targets (docs/fuzzing.md); seeds also need sleuthkit, xfsprogs
 )
 
 pkgs=("${build_pkgs[@]}")
 if [ "${1:-}" != "--build" ]; then
     pkgs+=("${image_pkgs[@]}")
+    pkgs+=(clang) # make fuzz (docs/fuzzing.md); scripts/fuzz-seeds.sh also uses sleuthkit, xfsprogs
 fi
 
 missing=()
