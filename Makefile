@@ -27,8 +27,15 @@ LIB_SRC := $(sort $(filter-out src/main.c,$(shell find src -name '*.c')))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+# Fuzz targets (docs/fuzzing.md): `make fuzz` builds them with clang's libFuzzer into
+# build-fuzz/ and runs each; `make test` builds each once more with regress_main.c, to run
+# over its seed corpus and regression inputs (tests/integration/test_fuzz_regress.sh).
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_REGRESS := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=$(BUILD)/fuzz/regress_%)
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=$(BUILD)/fuzz/fuzz_%)
+FUZZ_SECONDS ?= 60
 
-.PHONY: all test check unit integration demo install clean asan help deps
+.PHONY: all test check unit integration demo install clean asan help deps fuzz fuzz-build fuzz-bins
 
 all: $(BUILD)/husk husk
 
@@ -52,7 +59,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libhusk.a
 
 # The README's test command. Unit tests (cmocka) then integration tests on the real node
 # images under testdata/; prints one summary line "tests: N passed, N failed".
-test: $(BUILD)/husk $(UNIT_BIN)
+test: $(BUILD)/husk $(UNIT_BIN) $(FUZZ_REGRESS)
 	@HUSK=$(abspath $(BUILD)/husk) BUILD=$(abspath $(BUILD)) tests/run.sh
 
 # The README's test command and CI's: the suite, then the same suite under the sanitizers.
@@ -67,6 +74,26 @@ asan:
 	$(MAKE) BUILD=build-asan OPT="-O1 -g -fno-omit-frame-pointer" \
 	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined" test
 
+$(BUILD)/fuzz/regress_%: tests/fuzz/fuzz_%.c tests/fuzz/regress_main.c tests/fuzz/fuzz.h tests/fuzz/walkfs.h $(BUILD)/libhusk.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< tests/fuzz/regress_main.c $(BUILD)/libhusk.a $(LDLIBS)
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h tests/fuzz/walkfs.h $(BUILD)/libhusk.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -fsanitize=fuzzer -o $@ $< $(BUILD)/libhusk.a $(LDLIBS)
+
+fuzz-bins: $(FUZZ_BIN)
+
+# libFuzzer targets, built with clang into build-fuzz/ (not part of `make check`).
+fuzz-build:
+	$(MAKE) BUILD=build-fuzz CC=clang OPT="-O1 -g -fno-omit-frame-pointer" \
+	    WARN="-Wall -Wno-unused-parameter" \
+	    SAN="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined" fuzz-bins
+
+# Runs every target (or FUZZ_TARGETS="bolt jbd2") for FUZZ_SECONDS each, one at a time.
+fuzz: fuzz-build
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz-run.sh $(FUZZ_TARGETS)
+
 demo: $(BUILD)/husk
 	@scripts/demo.sh $(abspath $(BUILD)/husk)
 
@@ -79,10 +106,11 @@ deps:
 	scripts/install-deps.sh
 
 clean:
-	rm -rf build build-asan husk
+	rm -rf build build-asan build-fuzz husk
 
 help:
 	@echo "make [all|test|asan|demo|install|clean|deps]  (PREFIX=$(PREFIX) DESTDIR=...)"
+	@echo "make fuzz [FUZZ_SECONDS=60] [FUZZ_TARGETS='bolt jbd2']  libFuzzer targets (clang; docs/fuzzing.md)"
 
 -include $(LIB_OBJ:.o=.d) $(BUILD)/src/main.d
 

@@ -23,6 +23,7 @@ image_pkgs=(
 pkgs=("${build_pkgs[@]}")
 if [ "${1:-}" != "--build" ]; then
     pkgs+=("${image_pkgs[@]}")
+    pkgs+=(clang) # make fuzz (docs/fuzzing.md); scripts/fuzz-seeds.sh also uses sleuthkit, xfsprogs
 fi
 
 missing=()

@@ -131,7 +131,7 @@ int ext4_inode_decode(const uint8_t *raw, size_t isize, husk_stat *st, husk_err 
     if (isize < 128)
         return husk_err_set(err, HUSK_E_FORMAT, "inode record of %zu bytes too short", isize);
     uint16_t extra = 0;
-    if (isize > 128) {
+    if (isize >= 0x82) { /* i_extra_isize is there */
         extra = le16(raw + 0x80);
         if (128u + extra > isize)
             extra = 0; /* damaged: ignore the extra fields rather than read past the record */

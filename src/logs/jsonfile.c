@@ -278,7 +278,8 @@ int husk_jsonfile_decode_line(const char *s, size_t n, husk_strbuf *scratch, hus
                 break;
             char key[8] = "";
             size_t klen = scratch->len - koff;
-            if (klen < sizeof key && !memchr(scratch->buf + koff, '\0', klen)) {
+            /* klen 0: an empty key, and scratch may not have a buffer yet */
+            if (klen > 0 && klen < sizeof key && !memchr(scratch->buf + koff, '\0', klen)) {
                 memcpy(key, scratch->buf + koff, klen);
                 key[klen] = '\0';
             }

@@ -121,7 +121,7 @@ int husk_local_decode_record(const uint8_t *b, size_t n, husk_strbuf *scratch, h
     int64_t tn = 0;
     meta m = {0};
     while (i < n) {
-        uint64_t tag, v;
+        uint64_t tag, v = 0; /* read below only when its varint was decoded */
         size_t at = i, off, len;
         if (varint(b, n, &i, &tag) < 0 || (tag >> 3) == 0)
             return husk_err_set(err, HUSK_E_FORMAT, "bad protobuf tag at byte %zu", at);
@@ -245,13 +245,13 @@ static int drain(husk_localfile *d, int at_eof, husk_err *err)
     const uint8_t *w = (const uint8_t *)d->win.buf;
     for (;;) {
         size_t avail = d->win.len - d->start;
-        const uint8_t *p = w + d->start;
         if (avail < 4) {
             if (!at_eof || avail == 0)
-                break;
+                break; /* (an empty file never allocated the window: w is NULL) */
             slide(d, "%zu stray bytes at the end", avail);
             continue;
         }
+        const uint8_t *p = w + d->start;
         uint32_t len = be32(p);
         if (len == 0 || len > HUSK_LOG_MAX_RECORD) {
             slide(d, "record length %u (the limit is %u)", len, HUSK_LOG_MAX_RECORD);

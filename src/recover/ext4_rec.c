@@ -73,7 +73,8 @@ uint32_t e4r_inode_seed(uint32_t fs_seed, uint32_t ino, uint32_t gen)
 int e4r_inode_csum_ok(const uint8_t *raw, size_t isize, uint32_t fs_seed, uint32_t ino)
 {
     static const uint8_t zero[2];
-    if (isize < 128)
+    /* 129-131 bytes: not an inode size, and too short for the extra fields read below */
+    if (isize < 128 || (isize > 128 && isize < 0x84))
         return 0;
     uint32_t extra = isize > 128 ? e4r_le16(raw + 0x80) : 0;
     /* i_checksum_hi exists when the extra fields reach it (EXT4_FITS_IN_INODE) */

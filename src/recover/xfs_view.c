@@ -20,14 +20,20 @@ static void blank_reused(xv_view *v, const xr_map *m, uint64_t off, uint8_t *buf
 {
     uint32_t bs = v->d.sb.blocksize;
     size_t lo = 0;
-    for (uint64_t pos = off; pos < off + n; pos = (pos / bs + 1) * bs) {
-        uint64_t lblk = pos / bs, end = (lblk + 1) * bs < off + n ? (lblk + 1) * bs : off + n;
+    /* stepped by the buffer index: a file near the end of the 64-bit offset space (a crafted
+     * di_size) must not wrap the block arithmetic round to 0 */
+    for (size_t i = 0; i < n;) {
+        uint64_t pos = off + i, lblk = pos / bs;
+        size_t take = bs - (size_t)(pos % bs);
+        if (take > n - i)
+            take = n - i;
         while (lo < m->n && m->ext[lo].startoff + m->ext[lo].blockcount <= lblk)
             lo++; /* reads go forward: the extent index only grows */
         const xfs_raw_extent *e = lo < m->n && m->ext[lo].startoff <= lblk ? &m->ext[lo] : NULL;
         if (e && !e->unwritten &&
             xr_free_count(&v->d, &v->freesp, e->startblock + (lblk - e->startoff), 1) == 0)
-            memset(buf + (pos - off), 0, (size_t)(end - pos));
+            memset(buf + i, 0, take);
+        i += take;
     }
 }
 

@@ -139,6 +139,23 @@ static void test_json_keys_like_go(void **state)
     sink_free(&s);
 }
 
+/* Found by fuzz_jsonfile: an empty key as the first key of a file's first line did pointer
+ * arithmetic on the decoder's still unallocated scratch buffer (NULL + 0, UBSan). The empty key
+ * is an unknown key like any other. */
+static void test_json_empty_key(void **state)
+{
+    (void)state;
+    sink s = {0};
+    husk_diag d = {on_report, &s, 0};
+    run_json_str(&s, &d,
+                 "{\"\":\"x\",\"log\":\"a\\n\",\"stream\":\"stdout\","
+                 "\"time\":\"2026-11-30T02:05:08Z\"}\n");
+    assert_int_equal(s.n, 1);
+    assert_string_equal(s.m[0].data, "a");
+    assert_int_equal(s.reports, 0);
+    sink_free(&s);
+}
+
 static void test_json_partials_joined(void **state)
 {
     (void)state;
@@ -317,6 +334,20 @@ static void test_local_records_and_partials(void **state)
         sink_free(&s);
     }
     husk_sb_release(&b);
+}
+
+/* Found by fuzz_local: ending an empty file did pointer arithmetic on the never allocated
+ * window (NULL + 0, UBSan). An empty file has no entries and nothing to report. */
+static void test_local_empty_file(void **state)
+{
+    (void)state;
+    husk_strbuf b = HUSK_STRBUF_INIT;
+    sink s = {0};
+    husk_diag d = {on_report, &s, 0};
+    run_local(&s, &d, &b, 1);
+    assert_int_equal(s.n, 0);
+    assert_int_equal(s.reports, 0);
+    sink_free(&s);
 }
 
 static void test_local_damage(void **state)
@@ -709,10 +740,12 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_json_escapes),
         cmocka_unit_test(test_json_keys_like_go),
+        cmocka_unit_test(test_json_empty_key),
         cmocka_unit_test(test_json_partials_joined),
         cmocka_unit_test(test_json_damage_skipped),
         cmocka_unit_test(test_json_overlong_line_bounded),
         cmocka_unit_test(test_local_records_and_partials),
+        cmocka_unit_test(test_local_empty_file),
         cmocka_unit_test(test_local_damage),
         cmocka_unit_test(test_local_decode_rejects),
         cmocka_unit_test(test_gzip_members_and_last_time),
