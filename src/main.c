@@ -21,6 +21,8 @@ static const cli_cmd commands[] = {
     {"stat", cmd_stat, "show a file's metadata, times to the ns, xattrs, overlay markers"},
     {"cat", cmd_cat, "write a file of the evidence to standard output"},
     {"carve", cmd_carve, "carve deleted Docker configs and log lines from free space"},
+    {"export", cmd_export, "write a container's file system as a tar, like docker export"},
+    {"cp", cmd_cp, "copy a file or directory out of a container, like docker cp"},
 };
 
 static void usage(FILE *f)

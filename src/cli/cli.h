@@ -39,6 +39,8 @@ int cmd_ls(int argc, char **argv);
 int cmd_stat(int argc, char **argv);
 int cmd_cat(int argc, char **argv);
 int cmd_carve(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_cp(int argc, char **argv);
 
 /* "husk: error: <msg>" on stderr (msg is escaped). */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
