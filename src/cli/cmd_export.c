@@ -637,15 +637,16 @@ static int split_src(const char *arg, char **ref, const char **path)
     return *ref ? 0 : -1;
 }
 
-static const char *base_name(const char *path, char *buf, size_t n)
+/* The last component of path into buf ("" for "/"). */
+static void base_name(const char *path, char *buf, size_t n)
 {
-    snprintf(buf, n, "%s", path);
-    size_t l = strlen(buf);
-    while (l > 1 && buf[l - 1] == '/')
-        buf[--l] = '\0';
-    char *s = strrchr(buf, '/');
-    const char *b = s ? s + 1 : buf;
-    return *b ? b : "";
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s", path);
+    size_t l = strlen(tmp);
+    while (l > 0 && tmp[l - 1] == '/')
+        tmp[--l] = '\0';
+    char *s = strrchr(tmp, '/');
+    snprintf(buf, n, "%s", s ? s + 1 : tmp);
 }
 
 int cmd_cp(int argc, char **argv)
@@ -690,7 +691,7 @@ int cmd_cp(int argc, char **argv)
     int pfd = -1;
     if (!to_stdout) {
         if (stat(dest, &dst) == 0 && S_ISDIR(dst.st_mode)) {
-            if (!sbase[0] || strcmp(sbase, "/") == 0) {
+            if (!sbase[0]) {
                 cli_error("'%s' exists: copying the container's root needs a new DEST", dest);
                 job_close(&j);
                 return HUSK_EXIT_FAIL;
@@ -747,7 +748,7 @@ int cmd_cp(int argc, char **argv)
     m.err = &err;
     husk_export_sink sink = {m_begin, m_data, m_end, &m};
     husk_export_opts eo = {.path = cpath,
-                           .prefix = to_stdout ? (sbase[0] && strcmp(sbase, "/") ? sbase : ".")
+                           .prefix = to_stdout ? (sbase[0] ? sbase : ".")
                                                : tbase,
                            .hardlinks = 1,
                            .follow_last = a.follow};
