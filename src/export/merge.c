@@ -822,7 +822,8 @@ int husk_export_walk(husk_fs *fs, const husk_export_layer *layers, size_t nlayer
     int rc = resolve(&x, &root, o->path && *o->path ? o->path : "/", &top, o->follow_last);
     if (rc == 0) {
         x.depth = 0;
-        x.anc[0] = top.ino;
+        /* the object itself is the first ancestor of what is below it */
+        x.anc[0] = o->prefix && *o->prefix ? 0 : top.ino;
         if (o->prefix && *o->prefix) {
             if (husk_sb_adds(&x.name, o->prefix) < 0)
                 rc = husk_err_set(err, HUSK_E_NOMEM, "out of memory");

@@ -168,7 +168,7 @@ check_eq "cp a directory: manifest upper hashes = files.sha256" \
     "$(awk -F'\t' '$9 == "upper" && $2 == "file" {print $1 " " $8}' "$out/into/etc.manifest.tsv" | LC_ALL=C sort)"
 # DEST - : a tar named like docker cp's, with the same names as the export under etc/
 check_eq "cp to -: docker cp's names" "$(tar tf "$out/web.tar" | grep '^etc/' | LC_ALL=C sort)" \
-    "$("$HUSK" cp -q "$db" web:/etc - | tar tf - | grep -v '^etc/$' | LC_ALL=C sort)"
+    "$("$HUSK" cp -q "$db" web:/etc - | tar tf - | LC_ALL=C sort)"
 # symlinks inside the path resolve inside the container's root
 check_rc "cp follows a symlink in the path inside the root" 0 "$HUSK" cp -q "$db" web:/bin/../etc/passwd "$out/passwd"
 check_eq "cp via ..: same bytes as the export" "$(tar xOf "$out/web.tar" etc/passwd | sha256sum)" "$(sha256sum <"$out/passwd")"
