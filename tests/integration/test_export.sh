@@ -212,3 +212,11 @@ check_rc "export --json manifest" 0 "$HUSK" export -q --json "$db" web -o "$out/
 check_eq "json manifest: upper files = files.sha256" \
     "$(sql "$db" "select count(*) from files f join containers c on c.id = f.container_id where c.name = 'web' and scope = 'upper' and type = 'file'")" \
     "$(jq '[.[] | select(.origin == "upper" and .type == "file")] | length' "$out/web2.tar.manifest.json")"
+# a removed container whose layer records recovery did not find: nothing to export, said so
+bdb=$WORK/export-node-b-xfs-lvm.db
+msg=$("$HUSK" export -q "$bdb" tmpjob -o "$out/tmpjob.tar" 2>&1)
+check_eq "removed container without a known RW layer: export fails (exit code)" 1 "$?"
+check_eq "removed container without a known RW layer: the message says why" 1 \
+    "$(grep -c 'no RW layer' <<<"$msg")"
+check_eq "removed container without a known RW layer: no archive left behind" no \
+    "$([ -e "$out/tmpjob.tar" ] && echo yes || echo no)"
