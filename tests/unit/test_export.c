@@ -275,7 +275,7 @@ static void test_merged_view(void **state)
         assert_string_equal(r.lines[i], want[i]);
     assert_int_equal(r.n, nw);
     assert_int_equal(st.hardlinks, 1);
-    assert_int_equal(st.dirs, 5);
+    assert_int_equal(st.dirs, 4);
 }
 
 static void test_metacopy_reads_lower_data(void **state)
