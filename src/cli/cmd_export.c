@@ -443,7 +443,10 @@ static void job_close(job *j)
         husk_casedb_close(j->db);
 }
 
-static int walk_exit(int rc, const husk_err *err, const husk_export_stats *st, const husk_diag *d)
+/* Exit code after the walk; diag_before is the diag count when it started (notes from
+ * opening the evidence and resolving the chain, e.g. a fallback taken, are not damage). */
+static int walk_exit(int rc, const husk_err *err, const husk_export_stats *st, const husk_diag *d,
+                     unsigned diag_before)
 {
     if (rc < 0) {
         cli_error("%s", err->msg);
@@ -451,7 +454,7 @@ static int walk_exit(int rc, const husk_err *err, const husk_export_stats *st, c
                : err->code == HUSK_E_ARG    ? HUSK_EXIT_USAGE
                                             : HUSK_EXIT_FAIL;
     }
-    return st->damaged || d->count ? HUSK_EXIT_PARTIAL : HUSK_EXIT_OK;
+    return st->damaged || d->count > diag_before ? HUSK_EXIT_PARTIAL : HUSK_EXIT_OK;
 }
 
 static void summary(const xargs *a, const job *j, const husk_export_stats *st, const char *to,
@@ -523,11 +526,12 @@ int cmd_export(int argc, char **argv)
     husk_export_sink sink = {m_begin, m_data, m_end, &m};
     husk_export_opts eo = {.path = "/", .all_xattrs = a.all_xattrs, .hardlinks = 1};
     husk_export_stats st;
+    unsigned before = j.diag.count;
     int wrc = husk_export_walk(j.src.fs, j.src.layers, j.src.nlayers, &eo, &sink, &st, &j.diag,
                                &err);
     if (wrc == 0 && husk_tar_finish(&tar) < 0)
         wrc = husk_err_set(&err, HUSK_E_IO, "cannot write '%s'", a.output);
-    rc = walk_exit(wrc, &err, &st, &j.diag);
+    rc = walk_exit(wrc, &err, &st, &j.diag, before);
     if (close_manifest(&m, mpath) < 0 && rc != HUSK_EXIT_FAIL)
         rc = HUSK_EXIT_FAIL;
     if (!to_stdout && close(fd) < 0 && rc != HUSK_EXIT_FAIL) {
@@ -753,13 +757,14 @@ int cmd_cp(int argc, char **argv)
                            .hardlinks = 1,
                            .follow_last = a.follow};
     husk_export_stats st;
+    unsigned before = j.diag.count;
     int wrc = husk_export_walk(j.src.fs, j.src.layers, j.src.nlayers, &eo, &sink, &st, &j.diag,
                                &err);
     if (wrc == 0 && to_stdout && husk_tar_finish(&tar) < 0)
         wrc = husk_err_set(&err, HUSK_E_IO, "cannot write to standard output");
     if (d.fd >= 0)
         close(d.fd);
-    rc = walk_exit(wrc, &err, &st, &j.diag);
+    rc = walk_exit(wrc, &err, &st, &j.diag, before);
     if (rc == HUSK_EXIT_OK && d.skipped)
         rc = HUSK_EXIT_PARTIAL;
     if (close_manifest(&m, mpath) < 0 && rc != HUSK_EXIT_FAIL)
