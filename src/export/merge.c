@@ -187,9 +187,16 @@ static int names_load(mctx *x, const mdir *d, names *all)
                              "over %d entries in layer %s: rest skipped", MAX_DIR_ENTRIES, lo);
         /* append to the merged array, rebasing name offsets on the merged arena */
         size_t base = all->arena.len;
-        if (husk_sb_add(&all->arena, l.arena.buf ? l.arena.buf : "", l.arena.len) < 0 ||
-            (all->n + l.n > all->cap && !(all->v = realloc(all->v, (all->cap = all->n + l.n + 16) *
-                                                                        sizeof *all->v)))) {
+        int nomem = husk_sb_add(&all->arena, l.arena.buf ? l.arena.buf : "", l.arena.len) < 0;
+        if (!nomem && all->n + l.n > all->cap) {
+            lname *nv = realloc(all->v, (all->n + l.n + 16) * sizeof *nv);
+            if (nv) {
+                all->v = nv;
+                all->cap = all->n + l.n + 16;
+            }
+            nomem = !nv;
+        }
+        if (nomem) {
             husk_sb_release(&l.arena);
             free(l.v);
             return husk_err_set(x->err, HUSK_E_NOMEM, "out of memory listing %s", where(x));
@@ -442,8 +449,14 @@ static int send_data(mctx *x, husk_export_item *it)
 
 static int walk_dir(mctx *x, const mdir *d);
 
+/* Per-object scratch space, on the heap: directories recurse up to MAX_DEPTH levels. */
+typedef struct scratch {
+    char link[MAX_PATH];
+    xcollect xc;
+} scratch;
+
 /* Exports the object at x->name / x->cpath (already set) described by o. */
-static int export_one(mctx *x, const ment *o, int emit)
+static int export_one_in(mctx *x, const ment *o, int emit, scratch *sc)
 {
     husk_export_item it;
     memset(&it, 0, sizeof it);
@@ -475,11 +488,11 @@ static int export_one(mctx *x, const ment *o, int emit)
         return husk_err_set(x->err, HUSK_E_NOMEM, "out of memory");
     it.name = x->name.buf;
     it.name_len = x->name.len;
-    char link[MAX_PATH];
+    char *link = sc->link;
     if (t == HUSK_FT_SYMLINK) {
         husk_err e = {0};
-        ssize_t n = husk_fs_readlink(x->fs, o->ino, link, sizeof link, &e);
-        if (n < 0 || (size_t)n >= sizeof link) {
+        ssize_t n = husk_fs_readlink(x->fs, o->ino, link, MAX_PATH, &e);
+        if (n < 0 || (size_t)n >= MAX_PATH) {
             husk_diag_report(x->diag, "export", where(x), -1, "symlink target unreadable: %s",
                              n < 0 ? e.msg : "too long");
             x->stats->damaged++;
@@ -500,12 +513,11 @@ static int export_one(mctx *x, const ment *o, int emit)
             return husk_err_set(x->err, HUSK_E_NOMEM, "out of memory");
         }
     }
-    xcollect xc;
-    xc.x = x;
-    xc.it = &it;
+    sc->xc.x = x;
+    sc->xc.it = &it;
     x->xlen = 0;
     husk_err e = {0};
-    int rc = husk_fs_list_xattrs(x->fs, o->ino, xattr_cb, &xc, &e);
+    int rc = husk_fs_list_xattrs(x->fs, o->ino, xattr_cb, &sc->xc, &e);
     if (rc == -HUSK_E_NOMEM)
         return husk_err_set(x->err, HUSK_E_NOMEM, "out of memory");
     if (rc < 0)
@@ -553,9 +565,20 @@ static int export_one(mctx *x, const ment *o, int emit)
             if (rc < 0)
                 return rc;
         }
+        it.nxattrs = 0; /* their values (x->xbuf) were reused below: valid in begin only */
     }
     if (emit)
         rc = x->sink->end(x->sink->ctx, &it, x->err);
+    return rc;
+}
+
+static int export_one(mctx *x, const ment *o, int emit)
+{
+    scratch *sc = malloc(sizeof *sc);
+    if (!sc)
+        return husk_err_set(x->err, HUSK_E_NOMEM, "out of memory");
+    int rc = export_one_in(x, o, emit, sc);
+    free(sc);
     return rc;
 }
 
@@ -740,9 +763,13 @@ restart:
                 rc = husk_err_set(x->err, HUSK_E_NOMEM, "out of memory");
                 break;
             }
-            snprintf(work, MAX_PATH * 2, "%s/%s", parent, rest);
+            int w = snprintf(work, MAX_PATH * 2, "%s/%s", parent, rest);
             free(parent);
             free(rest);
+            if (w < 0 || w >= MAX_PATH * 2) {
+                rc = husk_err_set(x->err, HUSK_E_LIMIT, "path too long");
+                break;
+            }
             goto restart;
         }
         mdir_copy(&tmp, &o->dirs);
@@ -777,12 +804,14 @@ restart:
                 break;
             }
             *strrchr(parent, '/') = '\0';
-            if (link[0] == '/')
-                snprintf(work, MAX_PATH * 2, "%s%s", link, rest);
-            else
-                snprintf(work, MAX_PATH * 2, "%s/%s%s", parent, link, rest);
+            int w = link[0] == '/' ? snprintf(work, MAX_PATH * 2, "%s%s", link, rest)
+                                   : snprintf(work, MAX_PATH * 2, "%s/%s%s", parent, link, rest);
             free(rest);
             free(parent);
+            if (w < 0 || w >= MAX_PATH * 2) {
+                rc = husk_err_set(x->err, HUSK_E_LIMIT, "path too long after symlinks");
+                break;
+            }
             goto restart;
         }
     }
