@@ -701,6 +701,12 @@ int cmd_cp(int argc, char **argv)
                 return HUSK_EXIT_FAIL;
             }
             snprintf(target, sizeof target, "%s/%s", dest, sbase);
+        } else if (dest[0] && dest[strlen(dest) - 1] == '/') {
+            cli_error("destination directory '%s' does not exist (create it, or drop the "
+                      "trailing '/' to copy to that name)",
+                      dest);
+            job_close(&j);
+            return HUSK_EXIT_FAIL;
         } else {
             snprintf(target, sizeof target, "%s", dest);
         }

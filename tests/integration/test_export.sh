@@ -192,7 +192,10 @@ check_eq "cp to -: docker cp's names" "$(tar tf "$out/web.tar" | grep '^etc/' | 
 check_rc "cp follows a symlink in the path inside the root" 0 "$HUSK" cp -q "$db" web:/bin/../etc/passwd "$out/passwd"
 check_eq "cp via ..: same bytes as the export" "$(tar xOf "$out/web.tar" etc/passwd | sha256sum)" "$(sha256sum <"$out/passwd")"
 check_rc "cp of a missing path fails" 1 "$HUSK" cp -q "$db" web:/no/such "$out/none"
-check_rc "export refuses a terminal-less missing -o" 2 "$HUSK" export -q "$db" web
+check_rc "cp into a directory that does not exist fails" 1 "$HUSK" cp -q "$db" web:/etc/passwd "$out/nodir/"
+check_rc "export without -o is a usage error" 2 "$HUSK" export -q "$db" web
+check_eq "export -o - writes the same bytes as -o FILE" "" \
+    "$("$HUSK" export -q "$db" web -o - | cmp - "$out/web.tar" 2>&1)"
 check_rc "export refuses to overwrite" 1 "$HUSK" export -q "$db" web -o "$out/web.tar"
 check_rc "export never writes over the case" 1 "$HUSK" export -q --force "$db" web -o "$db"
 
