@@ -215,6 +215,37 @@ check_rc "export --json manifest" 0 "$HUSK" export -q --json "$db" web -o "$out/
 check_eq "json manifest: upper files = files.sha256" \
     "$(sql "$db" "select count(*) from files f join containers c on c.id = f.container_id where c.name = 'web' and scope = 'upper' and type = 'file'")" \
     "$(jq '[.[] | select(.origin == "upper" and .type == "file")] | length' "$out/web2.tar.manifest.json")"
+# every removed container of node-a: docker diff (as printed before docker rm) holds in the
+# export, and each upper file the kernel hashed before the removal either hashes the same or
+# is marked with a confidence below 0.5 (its blocks were reused)
+for c in gone1 gone2 gone3; do
+    tarf=$out/$c-all.tar
+    "$HUSK" export -q "$db" "$c" -o "$tarf"
+    rc=$?
+    check_eq "removed $c: exported (exit code 0 or 5)" 1 "$([ $rc = 0 ] || [ $rc = 5 ] && echo 1 || echo 0)"
+    names=$(tar tf "$tarf" | sed 's,/$,,' | LC_ALL=C sort)
+    miss=""
+    while read -r k p; do
+        present=0
+        grep -qxF -- "${p#/}" <<<"$names" && present=1
+        if [ "$k" = D ] && [ $present = 1 ]; then miss="$miss D$p"; fi
+        if [ "$k" != D ] && [ $present = 0 ]; then miss="$miss $k$p"; fi
+    done <"$truth/diff/$c.txt"
+    check_eq "removed $c: docker diff's A/C paths present, D paths absent" "" "$miss"
+    up=$(sql "$db" "select rw_layer from containers where name = '$c'")
+    bad="" k=0
+    while read -r sum path; do
+        case $path in "/var/lib/docker/overlay2/$up/diff/"*) ;; *) continue ;; esac
+        k=$((k + 1))
+        cpath=${path#/var/lib/docker/overlay2/$up/diff}
+        row=$(awk -F'\t' -v p="$cpath" '$1 == p {print $8 " " $11}' "$tarf.manifest.tsv")
+        [ "${row%% *}" = "$sum" ] && continue
+        awk -v c="${row##* }" 'BEGIN { exit !(c != "" && c < 0.5) }' && continue
+        bad="$bad $cpath($row)"
+    done <"$truth/removed-files.sha256"
+    check_eq "removed $c: $k truth files hash right or are marked unsure" "" "$bad"
+done
+
 # a removed container whose layer records recovery did not find: nothing to export, said so
 bdb=$WORK/export-node-b-xfs-lvm.db
 msg=$("$HUSK" export -q "$bdb" tmpjob -o "$out/tmpjob.tar" 2>&1)
