@@ -540,6 +540,8 @@ int cmd_export(int argc, char **argv)
     }
     if (rc == HUSK_EXIT_FAIL && !to_stdout)
         unlink(a.output); /* a truncated archive is not left looking complete */
+    if (rc == HUSK_EXIT_FAIL && mpath)
+        unlink(mpath); /* nor a manifest of it */
     if (rc != HUSK_EXIT_FAIL && rc != HUSK_EXIT_USAGE)
         summary(&a, &j, &st, a.output, mpath);
     free(mpath);
