@@ -10,6 +10,7 @@ build_pkgs=(
     libtsk-dev libewf-dev libsqlite3-dev libmagic-dev libjansson-dev zlib1g-dev libssl-dev
     libvslvm-dev libbfio-dev libcmocka-dev
     sqlite3 xz-utils coreutils jq
+    fdisk util-linux mount tar # test_export: sfdisk, losetup, mount, GNU tar
 )
 # regenerating testdata/ (scripts/make-testimages.sh) with a real Docker engine
 image_pkgs=(
