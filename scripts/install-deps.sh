@@ -12,6 +12,7 @@ build_pkgs=(
     sqlite3 xz-utils coreutils jq
     chromium fonts-dejavu-core python3  # husk report test: headless rendering, screenshot check
     e2fsprogs python3 time util-linux # tests: make-damaged.sh (debugfs), peak RSS, pty (script)
+    fdisk util-linux mount tar # test_export: sfdisk, losetup, mount, GNU tar
 )
 # regenerating testdata/ (scripts/make-testimages.sh) with a real Docker engine
 image_pkgs=(

@@ -24,6 +24,8 @@ static const cli_cmd commands[] = {
     {"recover", cmd_recover, "what was recovered of removed containers; write it out"},
     {"timeline", cmd_timeline, "export the case's timeline: bodyfile (mactime), CSV, JSONL"},
     {"report", cmd_report, "write a self-contained HTML report of a case for the examiner"},
+    {"export", cmd_export, "write a container's file system as a tar, like docker export"},
+    {"cp", cmd_cp, "copy a file or directory out of a container, like docker cp"},
 };
 
 static void usage(FILE *f)

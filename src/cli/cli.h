@@ -43,6 +43,8 @@ int cmd_carve(int argc, char **argv);
 int cmd_recover(int argc, char **argv);
 int cmd_timeline(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_cp(int argc, char **argv);
 
 /* "husk: error: <msg>" on stderr (msg is escaped). */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
