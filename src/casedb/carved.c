@@ -28,34 +28,17 @@ int husk_casedb_set_carved_use(husk_casedb *db, int64_t id, const char *containe
                       err, "tttdii", container_id, used_as, attribution, confidence, logs_id, id);
 }
 
-static int exec_bound(husk_casedb *db, const char *sql, const char *id, husk_err *err)
-{
-    sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(db->db, sql, -1, &st, NULL);
-    if (rc == SQLITE_OK && id)
-        rc = sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
-    if (rc == SQLITE_OK) {
-        rc = sqlite3_step(st);
-        rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
-    }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_OK)
-        return husk_err_set(err, HUSK_E_DB, "case database write: %s", sqlite3_errmsg(db->db));
-    return 0;
-}
-
 int husk_casedb_drop_container(husk_casedb *db, const char *id, husk_err *err)
 {
-    int rc = exec_bound(db, "DELETE FROM mounts WHERE container_id = ?", id, err);
+    int rc = casedb_exec(db, "DELETE FROM mounts WHERE container_id = ?", err, "t", id);
     if (rc == 0)
-        rc = exec_bound(db, "DELETE FROM containers WHERE id = ? AND state = 'removed'", id, err);
+        rc = casedb_exec(db, "DELETE FROM containers WHERE id = ? AND state = 'removed'", err, "t", id);
     return rc;
 }
 
 int husk_casedb_index_log_times(husk_casedb *db, husk_err *err)
 {
-    return exec_bound(db, "CREATE INDEX IF NOT EXISTS logs_time ON logs(time, stream)", NULL,
-                      err);
+    return casedb_exec(db, "CREATE INDEX IF NOT EXISTS logs_time ON logs(time, stream)", err, "");
 }
 
 int husk_casedb_add_recovery(husk_casedb *db, const husk_row_recovery *r, husk_err *err)
@@ -69,10 +52,10 @@ int husk_casedb_add_recovery(husk_casedb *db, const husk_row_recovery *r, husk_e
 
 int husk_casedb_carved_hostconfig_dups(husk_casedb *db, husk_err *err)
 {
-    return exec_bound(db,
+    return casedb_exec(db,
                       "UPDATE carved SET used_as = 'duplicate', container_id = (SELECT c.id FROM "
                       "containers c WHERE CAST(c.hostconfig_json AS BLOB) = carved.data LIMIT 1) "
                       "WHERE kind = 'hostconfig' AND used_as IS NULL AND EXISTS(SELECT 1 FROM "
                       "containers c WHERE CAST(c.hostconfig_json AS BLOB) = carved.data)",
-                      NULL, err);
+                      err, "");
 }

@@ -38,4 +38,7 @@ struct husk_casedb {
 int casedb_run(husk_casedb *db, enum casedb_stmt_id id, const char *sql, husk_err *err,
                const char *types, ...);
 
+/* The same for a statement run rarely: prepared, run once and finalized. */
+int casedb_exec(husk_casedb *db, const char *sql, husk_err *err, const char *types, ...);
+
 #endif

@@ -43,19 +43,10 @@ static int clean_utf8(const unsigned char *s, size_t n)
     return 1;
 }
 
-int casedb_run(husk_casedb *db, enum casedb_stmt_id id, const char *sql, husk_err *err,
-               const char *types, ...)
+/* Binds the arguments described by types (see casedb_run) to st, runs it once and resets it. */
+static int bind_run(husk_casedb *db, sqlite3_stmt *st, husk_err *err, const char *types,
+                    va_list ap)
 {
-    sqlite3_stmt *st = db->stmts[id];
-    if (!st) {
-        if (sqlite3_prepare_v3(db->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) !=
-            SQLITE_OK)
-            return husk_err_set(err, HUSK_E_DB, "case database statement: %s",
-                                sqlite3_errmsg(db->db));
-        db->stmts[id] = st;
-    }
-    va_list ap;
-    va_start(ap, types);
     int rc = SQLITE_OK;
     for (int i = 0; types[i] && rc == SQLITE_OK; i++) {
         int col = i + 1;
@@ -91,7 +82,6 @@ int casedb_run(husk_casedb *db, enum casedb_stmt_id id, const char *sql, husk_er
         default: rc = SQLITE_MISUSE;
         }
     }
-    va_end(ap);
     if (rc == SQLITE_OK) {
         rc = sqlite3_step(st);
         rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
@@ -101,6 +91,38 @@ int casedb_run(husk_casedb *db, enum casedb_stmt_id id, const char *sql, husk_er
     if (rc != SQLITE_OK)
         return husk_err_set(err, HUSK_E_DB, "case database write: %s", sqlite3_errmsg(db->db));
     return 0;
+}
+
+int casedb_run(husk_casedb *db, enum casedb_stmt_id id, const char *sql, husk_err *err,
+               const char *types, ...)
+{
+    sqlite3_stmt *st = db->stmts[id];
+    if (!st) {
+        if (sqlite3_prepare_v3(db->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) !=
+            SQLITE_OK)
+            return husk_err_set(err, HUSK_E_DB, "case database statement: %s",
+                                sqlite3_errmsg(db->db));
+        db->stmts[id] = st;
+    }
+    va_list ap;
+    va_start(ap, types);
+    int rc = bind_run(db, st, err, types, ap);
+    va_end(ap);
+    return rc;
+}
+
+int casedb_exec(husk_casedb *db, const char *sql, husk_err *err, const char *types, ...)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return husk_err_set(err, HUSK_E_DB, "case database statement: %s",
+                            sqlite3_errmsg(db->db));
+    va_list ap;
+    va_start(ap, types);
+    int rc = bind_run(db, st, err, types, ap);
+    va_end(ap);
+    sqlite3_finalize(st);
+    return rc;
 }
 
 int husk_casedb_add_image(husk_casedb *db, const husk_row_image *r, husk_err *err)
@@ -220,30 +242,10 @@ int husk_casedb_add_timeline(husk_casedb *db, const husk_row_timeline *r, husk_e
  * among the cached ones. */
 int husk_casedb_add_docker_volume(husk_casedb *db, const husk_row_docker_volume *r, husk_err *err)
 {
-    static const char sql[] =
-        "INSERT INTO docker_volumes(name, driver, labels, options, created, mountpoint, "
-        "data_root_id, recovered_from, opts_json) VALUES(?,?,?,?,?,?,?,?,?)";
-    const char *text[] = {r->name, r->driver, r->labels, r->options, r->created, r->mountpoint};
-    sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(db->db, sql, -1, &st, NULL);
-    for (int i = 0; rc == SQLITE_OK && i < 6; i++)
-        rc = text[i] ? sqlite3_bind_text(st, i + 1, text[i], -1, SQLITE_TRANSIENT)
-                     : sqlite3_bind_null(st, i + 1);
-    if (rc == SQLITE_OK)
-        rc = r->data_root_id == HUSK_NULL_INT ? sqlite3_bind_null(st, 7)
-                                              : sqlite3_bind_int64(st, 7, r->data_root_id);
-    if (rc == SQLITE_OK)
-        rc = r->recovered_from ? sqlite3_bind_text(st, 8, r->recovered_from, -1, SQLITE_TRANSIENT)
-                               : sqlite3_bind_null(st, 8);
-    if (rc == SQLITE_OK)
-        rc = r->opts_json ? sqlite3_bind_text(st, 9, r->opts_json, -1, SQLITE_TRANSIENT)
-                          : sqlite3_bind_null(st, 9);
-    if (rc == SQLITE_OK) {
-        rc = sqlite3_step(st);
-        rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
-    }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_OK)
-        return husk_err_set(err, HUSK_E_DB, "case database write: %s", sqlite3_errmsg(db->db));
-    return 0;
+    return casedb_exec(db,
+                       "INSERT INTO docker_volumes(name, driver, labels, options, created, "
+                       "mountpoint, data_root_id, recovered_from, opts_json) "
+                       "VALUES(?,?,?,?,?,?,?,?,?)",
+                       err, "ttttttitt", r->name, r->driver, r->labels, r->options, r->created,
+                       r->mountpoint, r->data_root_id, r->recovered_from, r->opts_json);
 }
