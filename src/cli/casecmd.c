@@ -6,6 +6,7 @@
 
 #include "casecmd.h"
 #include "husk/escape.h"
+#include "husk/caseev.h"
 #include "husk/node.h"
 #include "cli.h"
 #include "husk/logs.h"
@@ -123,54 +124,13 @@ static void quiet_diag(void *ctx, const char *phase, const char *object, int64_t
 int casecmd_open_evidence(husk_casedb *db, const char *image, const husk_open_opts *o,
                           husk_node **node)
 {
-    char *path = image ? strdup(image) : husk_casedb_get_info(db, "evidence_path");
-    char *size = husk_casedb_get_info(db, "evidence_size");
-    if (!path) {
-        cli_error("the case does not name its evidence; give it with --image PATH");
-        free(size);
-        return HUSK_EXIT_USAGE;
-    }
     husk_diag diag = {quiet_diag, NULL, 0};
     husk_err err = {0};
-    int rc = 0;
-    if (husk_node_open(path, o, node, &diag, &err) < 0) {
-        cli_error("cannot open the evidence '%s': %s%s", path, err.msg,
-                  image ? "" : " (if it has moved, give its new place with --image PATH)");
-        rc = cli_exit_for(&err, HUSK_EXIT_EVIDENCE);
-    } else if (size && (*node)->image->size != (uint64_t)strtoull(size, NULL, 10)) {
-        cli_error("'%s' is %llu bytes, but the case analysed %s bytes: not the same evidence",
-                  path, (unsigned long long)(*node)->image->size, size);
-        husk_node_close(*node);
-        *node = NULL;
-        rc = HUSK_EXIT_EVIDENCE;
-    }
-    free(path);
-    free(size);
-    return rc;
-}
-
-long casecmd_node_fs(husk_casedb *db, husk_node *node, int64_t fs_id)
-{
-    sqlite3_stmt *st = NULL;
-    long found = -1;
-    if (sqlite3_prepare_v2(husk_casedb_sqlite(db),
-                           "SELECT offset, fstype, coalesce(uuid, '') FROM filesystems WHERE id = ?",
-                           -1, &st, NULL) != SQLITE_OK)
-        return -1;
-    sqlite3_bind_int64(st, 1, fs_id);
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        uint64_t off = (uint64_t)sqlite3_column_int64(st, 0);
-        const char *type = (const char *)sqlite3_column_text(st, 1);
-        const char *uuid = (const char *)sqlite3_column_text(st, 2);
-        for (size_t i = 0; i < node->nfs && found < 0; i++) {
-            const husk_node_fs *nf = &node->fss[i];
-            if (node->vols.v[nf->volume].offset == off && type &&
-                strcmp(nf->fs->fstype, type) == 0 && strcmp(nf->fs->uuid, uuid) == 0)
-                found = (long)i;
-        }
-    }
-    sqlite3_finalize(st);
-    return found;
+    if (husk_case_open_evidence(db, image, o, o && o->no_replay, node, &diag, &err) == 0)
+        return 0;
+    cli_error("cannot open the evidence: %s%s", err.msg,
+              image ? "" : " (if it has moved, give its new place with --image PATH)");
+    return err.code == HUSK_E_ARG ? HUSK_EXIT_EVIDENCE : cli_exit_for(&err, HUSK_EXIT_EVIDENCE);
 }
 
 /* Parses a --since/--until value into the case database's time form. */

@@ -34,15 +34,12 @@ int casecmd_json_flags(void);
  * written as \u007f too (jansson leaves it raw), so no control byte from the evidence passes. */
 void casecmd_put_json(const char *s);
 
-/* Opens the evidence a case was made from (case_info evidence_path, or image when given:
- * the evidence may have moved since), after checking its size is the one analysed. Prints
- * the error and returns an exit code on failure, 0 on success. */
+/* husk_case_open_evidence() (include/husk/caseev.h) for a command: image overrides the case's
+ * evidence_path; o->no_replay set means --no-replay was given, otherwise the journal is
+ * replayed as the analysis did. Prints the error and returns an exit code on failure, 0 on
+ * success. */
 struct husk_node;
 struct husk_open_opts;
 int casecmd_open_evidence(husk_casedb *db, const char *image, const struct husk_open_opts *o,
                           struct husk_node **node);
-/* The file system of node that is filesystems.id fs_id of the case (same volume offset, type
- * and UUID), or -1. */
-long casecmd_node_fs(husk_casedb *db, struct husk_node *node, int64_t fs_id);
-
 #endif

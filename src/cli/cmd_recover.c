@@ -14,6 +14,7 @@
 
 #include "casecmd.h"
 #include "cli.h"
+#include "husk/caseev.h"
 #include "husk/escape.h"
 #include "husk/node.h"
 #include "husk/recover.h"
@@ -202,7 +203,7 @@ static long data_root_fs(husk_casedb *db, husk_node *node, const char *id, char 
         return -1;
     sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
     if (sqlite3_step(st) == SQLITE_ROW) {
-        i = casecmd_node_fs(db, node, sqlite3_column_int64(st, 0));
+        i = husk_case_node_fs(db, node, sqlite3_column_int64(st, 0));
         snprintf(mount, mn, "%s", casecmd_col(st, 1));
     }
     sqlite3_finalize(st);

@@ -13,6 +13,7 @@
 #include <sqlite3.h>
 
 #include "husk/docker.h"
+#include "husk/caseev.h"
 #include "husk/export.h"
 #include "husk/overlay2.h"
 #include "husk/recover.h"
@@ -186,24 +187,6 @@ static void set_layer(husk_casedb *db, husk_export_layer *l, const char *dir, ui
     }
 }
 
-/* Finds the node's file system that the case calls fs_id (same matching as the findings:
- * volume offset, type and UUID, in id order). */
-static husk_fs *match_fs(husk_node *n, const rootrow *r, size_t *which)
-{
-    int64_t seen = 0;
-    for (size_t i = 0; i < n->nfs; i++) {
-        const husk_node_fs *nf = &n->fss[i];
-        if ((int64_t)n->vols.v[nf->volume].offset != r->offset ||
-            strcmp(nf->fs->fstype, r->fstype) != 0 || strcmp(nf->fs->uuid, r->uuid) != 0)
-            continue;
-        if (seen++ == r->nth) {
-            *which = i;
-            return nf->fs;
-        }
-    }
-    return NULL;
-}
-
 int husk_export_open(husk_casedb *db, const char *id, const husk_export_open_opts *o,
                      husk_export_source *src, husk_diag *diag, husk_err *err)
 {
@@ -235,25 +218,14 @@ int husk_export_open(husk_casedb *db, const char *id, const husk_export_open_opt
     if ((rc = read_root(db, c.root_id, &rr, err)) < 0)
         return rc;
 
-    husk_open_opts open = o ? o->open : (husk_open_opts){.sector_offset = -1};
-    char *ev = o && o->evidence ? NULL : husk_casedb_get_info(db, "evidence_path");
-    const char *evidence = o && o->evidence ? o->evidence : ev;
-    if (!evidence) {
-        free(ev);
-        return husk_err_set(err, HUSK_E_ARG,
-                            "the case does not name its evidence: give it with --evidence");
-    }
-    if (!(o && o->force_replay_opt)) {
-        char *jr = husk_casedb_get_info(db, "journal_replay");
-        open.no_replay = jr && strcmp(jr, "off") == 0;
-        free(jr);
-    }
-    rc = husk_node_open(evidence, &open, &src->node, diag, err);
-    free(ev);
+    rc = husk_case_open_evidence(db, o ? o->evidence : NULL, o ? &o->open : NULL,
+                                 o && o->force_replay_opt, &src->node, diag, err);
     if (rc < 0)
-        return rc;
-    size_t which = 0;
-    husk_fs *live = match_fs(src->node, &rr, &which);
+        return err->code == HUSK_E_ARG && !(o && o->evidence)
+                   ? husk_err_wrap(err, "give the evidence with --evidence")
+                   : rc;
+    long which = husk_case_node_fs(db, src->node, rr.fs_id);
+    husk_fs *live = which >= 0 ? src->node->fss[which].fs : NULL;
     if (!live) {
         husk_export_close(src);
         return husk_err_set(err, HUSK_E_NOTFOUND,
