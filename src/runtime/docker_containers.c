@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "husk/docker.h"
+#include "husk/phase.h"
 
 #define MAX_CONFIG_JSON (64u << 20) /* a real config.v2.json is a few KiB */
 #define MAX_LINE_FILE (4u << 10)
@@ -377,10 +378,15 @@ static int one_container(const husk_docker_root *r, const char *id, int removed,
     int rc = write_container(r, &c, db, err);
     if (rc == 0)
         rc = write_mounts(&c, db, err);
+    husk_phase_mark m;
+    husk_phase_start(&m);
     if (rc == 0)
         rc = husk_docker_logs(r, &c, db, diag, err);
+    husk_phase_stop(&m, removed ? "recovery.logs" : "containers.logs");
+    husk_phase_start(&m);
     if (rc == 0)
         rc = husk_docker_diff(r, &c, db, diag, err);
+    husk_phase_stop(&m, removed ? "recovery.diff" : "containers.diff");
     husk_container_free(&c);
     return rc;
 }
