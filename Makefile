@@ -1,5 +1,5 @@
 # husk: offline forensic analyser for container hosts.
-# Targets: all, test, demo, install, clean, asan, bench (later), help.
+# Targets: all, test, demo, install, clean, asan, bench, help.
 
 PREFIX ?= /usr/local
 DESTDIR ?=
@@ -28,7 +28,7 @@ LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all test check unit integration demo install clean asan help deps
+.PHONY: all test check unit integration demo install clean asan help deps bench
 
 all: $(BUILD)/husk husk
 
@@ -81,8 +81,12 @@ deps:
 clean:
 	rm -rf build build-asan husk
 
+# the benchmark on large nodes made by scripts/make-bignode.sh (docs/performance.md)
+bench: $(BUILD)/husk
+	HUSK=$(abspath $(BUILD)/husk) scripts/bench.sh $(BENCHDIR)
+
 help:
-	@echo "make [all|test|asan|demo|install|clean|deps]  (PREFIX=$(PREFIX) DESTDIR=...)"
+	@echo "make [all|test|asan|demo|install|clean|deps|bench]  (PREFIX=$(PREFIX) DESTDIR=...)"
 
 -include $(LIB_OBJ:.o=.d) $(BUILD)/src/main.d
 
