@@ -19,7 +19,8 @@
 #   husk-e01-norecover     husk analyse --no-recover on disk.E01
 # then husk analyse (with and without recovery) on every scale for the growth table.
 # Times: wall (s), CPU = user + sys (s), peak RSS (MiB), from GNU time. REPS=N repeats the
-# interleaved block N times and keeps each command's fastest wall time.
+# interleaved block N times and keeps each command's fastest wall time. BENCH_SKIP="husk-recover
+# husk-e01-norecover" leaves those runs out (on a busy machine a whole run takes long).
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 BENCH=$(realpath -m "${1:-/var/tmp/husk-bench}")
@@ -59,42 +60,47 @@ run() {
 drop_caches() { sync; echo 3 >/proc/sys/vm/drop_caches 2>/dev/null && echo yes || echo no; }
 
 echo "bench: $IMG ($(du -h --apparent-size "$IMG" | cut -f1)), scales ${SCALES[*]}, load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
-# the files husk must read, from a first case database
-"$HUSK" analyse -q --no-recover --force "$IMG" -o "$W/list.db" || [ $? = 5 ]
-fls -r -p -o "$OFF" "$IMG" >"$W/fls.txt"
-{
-    # configs, logs, layer metadata, volumes: everything under containers/, image/, volumes/
-    awk -F'\t' '$1 ~ /^r\/r [0-9]+:$/ && $2 ~ /^var\/lib\/docker\/(containers|image|volumes)\// {
-        sub(/^r\/r /, "", $1); sub(/:$/, "", $1); print $1 }' "$W/fls.txt"
-    # every regular upper-layer file husk hashed
-    sqlite3 "$W/list.db" "SELECT inode FROM files WHERE type = 'file' AND sha256 IS NOT NULL"
-} | sort -un >"$W/inodes.txt"
-NFILES=$(wc -l <"$W/inodes.txt")
-echo "bench: $NFILES files to read (floor)" >&2
-
+# the files husk must read, from the case database of the first husk run
+make_list() {
+    fls -r -p -o "$OFF" "$IMG" >"$W/fls.txt"
+    {
+        # configs, logs, layer metadata, volumes: everything under containers/, image/, volumes/
+        awk -F'\t' '$1 ~ /^r\/r [0-9]+:$/ && $2 ~ /^var\/lib\/docker\/(containers|image|volumes)\// {
+            sub(/^r\/r /, "", $1); sub(/:$/, "", $1); print $1 }' "$W/fls.txt"
+        # every regular upper-layer file husk hashed
+        sqlite3 "$W/norec.db" "SELECT inode FROM files WHERE type = 'file' AND sha256 IS NOT NULL AND recovered_from = 'live'"
+    } | sort -un >"$W/inodes.txt"
+    NFILES=$(wc -l <"$W/inodes.txt")
+    echo "bench: $NFILES files to read (floor)" >&2
+}
+skip() { case " ${BENCH_SKIP:-} " in *" $1 "*) return 0 ;; esac; return 1; }
+NFILES=0
 COLD=no
 for ((rep = 1; rep <= REPS; rep++)); do
     echo "bench: interleaved block $rep/$REPS on scale $BIG (load $(cut -d' ' -f1 /proc/loadavg))" >&2
+    # husk first: its case database lists the files the floor must read
+    run husk-norecover "$BIG" "$HUSK" analyse -q --no-recover --force "$IMG" -o "$W/norec.db"
+    [ "$rep" = 1 ] && make_list
     COLD=$(drop_caches)
     run read-cold "$BIG" cat "$IMG"
     run read-warm "$BIG" cat "$IMG"
     run fls "$BIG" fls -r -o "$OFF" "$IMG"
     run tskread "$BIG" "$W/tskread" "$IMG" "$OFF" <"$W/inodes.txt"
-    run husk-norecover "$BIG" "$HUSK" analyse -q --no-recover --force "$IMG" -o "$W/norec.db"
-    run husk-recover "$BIG" "$HUSK" analyse -q --force "$IMG" -o "$W/rec.db"
+    skip husk-recover || run husk-recover "$BIG" "$HUSK" analyse -q --force "$IMG" -o "$W/rec.db"
     run husk-carve "$BIG" "$HUSK" carve -q "$IMG"
     drop_caches >/dev/null
     run husk-carve-cold "$BIG" "$HUSK" carve -q "$IMG"
     run ewfexport "$BIG" ewfexport -q -u -f raw -t - "$E01"
-    run husk-e01-norecover "$BIG" "$HUSK" analyse -q --no-recover --force "$E01" -o "$W/e01.db"
+    skip husk-e01-norecover || run husk-e01-norecover "$BIG" "$HUSK" analyse -q --no-recover --force "$E01" -o "$W/e01.db"
 done
 for s in "${SCALES[@]}"; do
     [ "$s" = "$BIG" ] && continue
     run husk-norecover "$s" "$HUSK" analyse -q --no-recover --force "$BENCH/scale-$s/disk.raw" -o "$W/n$s.db"
-    run husk-recover "$s" "$HUSK" analyse -q --force "$BENCH/scale-$s/disk.raw" -o "$W/r$s.db"
+    skip husk-recover || run husk-recover "$s" "$HUSK" analyse -q --force "$BENCH/scale-$s/disk.raw" -o "$W/r$s.db"
     run husk-carve "$s" "$HUSK" carve -q "$BENCH/scale-$s/disk.raw"
 done
-cp "$W/norec.db" "$W/n$BIG.db"; cp "$W/rec.db" "$W/r$BIG.db"
+cp "$W/norec.db" "$W/n$BIG.db"
+if [ -f "$W/rec.db" ]; then cp "$W/rec.db" "$W/r$BIG.db"; else cp "$W/norec.db" "$W/r$BIG.db"; fi
 
 # ---------------------------------------------------------------------------------------------
 # the tables (best wall of the repetitions, with that run's CPU and RSS)
