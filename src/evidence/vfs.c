@@ -114,8 +114,9 @@ int husk_fs_provenance(husk_fs *fs, uint64_t ino, husk_prov *p, char *how, size_
  * lookup made a node with N containers cost N^2. The last LC_SLOTS directories listed by a
  * lookup are kept sorted by name (the first of two equal names wins, as in a listing), and a
  * lookup is a binary search. Directories over LC_MAX_ENTRIES are not kept; the cache holds at
- * most LC_SLOTS * LC_MAX_ENTRIES names (bounded memory whatever the node). Recovered views
- * (which have provenance) are not cached: what they show may depend on what was read before.
+ * most LC_SLOTS * LC_MAX_ENTRIES names (bounded memory whatever the node). Only back ends that
+ * set cache_lookups (the evidence readers: nothing changes under them) are cached; recovered
+ * views and test fixtures are not.
  */
 #define LC_SLOTS 8
 #define LC_MAX_ENTRIES 65536
@@ -209,7 +210,7 @@ static int lc_cmp(const void *pa, const void *pb)
 static lc_dir *lc_get(husk_fs *fs, uint64_t dir_ino, int *rc, husk_err *err)
 {
     *rc = 0;
-    if (fs->ops->provenance)
+    if (!fs->cache_lookups)
         return NULL;
     lc *c = fs->lookup_cache;
     if (!c && !(c = fs->lookup_cache = calloc(1, sizeof *c)))
