@@ -113,13 +113,14 @@ int husk_fs_provenance(husk_fs *fs, uint64_t ino, husk_prov *p, char *how, size_
  * overlay2/l/, layerdb/mounts/ once per container or layer): listing such a directory per
  * lookup made a node with N containers cost N^2. The last LC_SLOTS directories listed by a
  * lookup are kept sorted by name (the first of two equal names wins, as in a listing), and a
- * lookup is a binary search. Directories over LC_MAX_ENTRIES are not kept; the cache holds at
- * most LC_SLOTS * LC_MAX_ENTRIES names (bounded memory whatever the node). Only back ends that
+ * lookup is a binary search. Directories over LC_MAX_ENTRIES are not kept (bounded memory
+ * whatever the node). Only back ends that
  * set cache_lookups (the evidence readers: nothing changes under them) are cached; recovered
  * views and test fixtures are not.
  */
-#define LC_SLOTS 8
+#define LC_SLOTS 64 /* more than the depth of an upper-layer file's host path */
 #define LC_MAX_ENTRIES 65536
+#define LC_MAX_TOTAL 262144 /* names held in all slots together */
 
 typedef struct lc_name {
     const char *name;
@@ -139,6 +140,7 @@ typedef struct lc_dir {
 typedef struct lc {
     lc_dir slot[LC_SLOTS];
     uint64_t clock;
+    size_t total;
 } lc;
 
 static void lc_dir_free(lc_dir *d)
@@ -225,12 +227,24 @@ static lc_dir *lc_get(husk_fs *fs, uint64_t dir_ino, int *rc, husk_err *err)
         if (d->used < victim->used)
             victim = d;
     }
+    c->total -= victim->n;
     lc_dir_free(victim);
     int r = husk_fs_list_dir(fs, dir_ino, lc_cb, victim, err);
     if (r < 0 || victim->full) {
         lc_dir_free(victim);
         *rc = r < 0 ? r : 0;
         return NULL;
+    }
+    c->total += victim->n;
+    while (c->total > LC_MAX_TOTAL) { /* drop the least recently used others */
+        lc_dir *old = NULL;
+        for (int i = 0; i < LC_SLOTS; i++)
+            if (&c->slot[i] != victim && c->slot[i].used && (!old || c->slot[i].used < old->used))
+                old = &c->slot[i];
+        if (!old)
+            break;
+        c->total -= old->n;
+        lc_dir_free(old);
     }
     for (size_t i = 0; i < victim->n; i++)
         victim->v[i].name = victim->arena + (uintptr_t)victim->v[i].name;
