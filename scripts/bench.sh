@@ -100,16 +100,19 @@ for s in "${SCALES[@]}"; do
     run husk-carve "$s" "$HUSK" carve -q "$BENCH/scale-$s/disk.raw"
 done
 cp "$W/norec.db" "$W/n$BIG.db"
-if [ -f "$W/rec.db" ]; then cp "$W/rec.db" "$W/r$BIG.db"; else cp "$W/norec.db" "$W/r$BIG.db"; fi
+[ -f "$W/rec.db" ] && cp "$W/rec.db" "$W/r$BIG.db"
+# info KEY DB: a case_info value, "-" when that run was skipped
+info() { if [ -f "$2" ]; then sqlite3 "$2" "SELECT value FROM case_info WHERE key = '$1'"; else echo -; fi; }
 
 # ---------------------------------------------------------------------------------------------
 # the tables (best wall of the repetitions, with that run's CPU and RSS)
+# shellcheck disable=SC2034 # not every column of every run is printed
 best() { # name scale -> "wall cpu rss_kib"
     awk -F'\t' -v n="$1" -v s="$2" '$1 == n && $2 == s && (b == "" || $3 < b) { b = $3; c = $4; r = $5 }
         END { if (b == "") print "0 0 0"; else print b, c, r }' "$RES"
 }
 SIZE=$(stat -c %s "$IMG")
-read -r rw rc rr <<<"$(best read-warm "$BIG")"
+read -r rw _ _ <<<"$(best read-warm "$BIG")"
 read -r fw fc fr <<<"$(best fls "$BIG")"
 read -r tw tc tr <<<"$(best tskread "$BIG")"
 read -r nw nc nr <<<"$(best husk-norecover "$BIG")"
@@ -153,10 +156,8 @@ echo "| phase | --no-recover wall s | CPU s | with recovery wall s | CPU s |"
 echo "|---|---:|---:|---:|---:|"
 sqlite3 -separator ' ' "$W/n$BIG.db" "SELECT substr(key, 12), value FROM case_info WHERE key LIKE 'phase_time.%' ORDER BY rowid" |
 while read -r ph v; do
-    printf '| %s | %s | %s | %s | %s |\n' "$ph" "$v" \
-        "$(sqlite3 "$W/n$BIG.db" "SELECT value FROM case_info WHERE key = 'phase_cpu.$ph'")" \
-        "$(sqlite3 "$W/r$BIG.db" "SELECT value FROM case_info WHERE key = 'phase_time.$ph'")" \
-        "$(sqlite3 "$W/r$BIG.db" "SELECT value FROM case_info WHERE key = 'phase_cpu.$ph'")"
+    printf '| %s | %s | %s | %s | %s |\n' "$ph" "$v" "$(info "phase_cpu.$ph" "$W/n$BIG.db")" \
+        "$(info "phase_time.$ph" "$W/r$BIG.db")" "$(info "phase_cpu.$ph" "$W/r$BIG.db")"
 done
 echo
 echo "Growth (husk on each scale; per-unit columns divide by the scale):"

@@ -52,7 +52,6 @@ PAR=${PAR:-4}             # docker commands at once
 
 OUT="$OUTBASE/scale-$SCALE"
 T="$OUT/truth"
-NAME=bignode
 NODE_HOSTNAME=worker-big-01
 PART_START=2048
 PART_SECTORS=$(((DISK_MIB - 2) * 2048))
@@ -129,7 +128,8 @@ docker import -m "husk base image (busybox-static)" \
     -c 'CMD ["/bin/sh"]' "$W/base.tar" husk/base:1.0 >/dev/null
 
 build_image() { # k  (FROM the previous image of its chain of 4)
-    local k=$1 from=husk/base:1.0 ctx="$W/img-$1" nf=$((120 + (k * 37) % 160))
+    local k=$1
+    local from=husk/base:1.0 ctx="$W/img-$1" nf=$((120 + (k * 37) % 160))
     [ $((k % 4)) -ne 0 ] && from="bench/app$((k - 1)):1.$((k - 1))"
     mkdir -p "$ctx/conf"
     printf 'service=app%d\nport=%d\nworkers=%d\n' "$k" $((8000 + k)) $((k % 8 + 1)) >"$ctx/conf/app.conf"
@@ -214,12 +214,14 @@ run_container() { # i
         return 0
     fi
     if [ $((i % 10)) -eq 0 ]; then
-        sh=$HEAVY_SH; env=(-e NF=$HEAVY_FILES)
+        sh=$HEAVY_SH; env=(-e "NF=$HEAVY_FILES")
     elif [ $((i % 15)) -eq 1 ]; then
-        sh=$LOGGER_SH; env=(-e NL=$LOG_LINES)
+        sh=$LOGGER_SH; env=(-e "NL=$LOG_LINES")
         lo=(--log-opt max-size=2m --log-opt max-file=5 --log-opt compress=true)
     else
-        sh=$ORD_SH; env=(-e NF=$((40 + (i * 13) % 61)) -e NL=$((100 + (i * 17) % 400)) -e RUN=$([ $((i % 10)) -eq 5 ] && echo 1 || echo 0))
+        local run=0
+        [ $((i % 10)) -eq 5 ] && run=1
+        sh=$ORD_SH; env=(-e "NF=$((40 + (i * 13) % 61))" -e "NL=$((100 + (i * 17) % 400))" -e "RUN=$run")
     fi
     docker run -d --name "$c" --hostname "$c" --network none --label bench.idx="$i" \
         -e C="$c" -e APP_ENV=production "${env[@]}" "${lo[@]}" "${vol[@]}" "$img" /bin/sh -c "$sh" >/dev/null
