@@ -93,6 +93,8 @@ for ((rep = 1; rep <= REPS; rep++)); do
     run ewfexport "$BIG" ewfexport -q -u -f raw -t - "$E01"
     skip husk-e01-norecover || run husk-e01-norecover "$BIG" "$HUSK" analyse -q --no-recover --force "$E01" -o "$W/e01.db"
 done
+# what the carver read on the largest node (free space and journal, MB), from its summary line
+SCANNED=$(awk '/carve: fs/ { for (i = 1; i < NF; i++) if ($(i + 1) == "MB" && ($(i + 2) == "unallocated" || $(i + 2) == "journal")) t += $i } END { printf "%.0f", t * 1000000 }' "$W/husk-carve.err")
 for s in "${SCALES[@]}"; do
     [ "$s" = "$BIG" ] && continue
     run husk-norecover "$s" "$HUSK" analyse -q --no-recover --force "$BENCH/scale-$s/disk.raw" -o "$W/n$s.db"
@@ -142,8 +144,6 @@ echo "| ratio | wall | CPU | goal |"
 echo "|---|---:|---:|---|"
 echo "| analyse --no-recover / (fls + tskread) | $(ratio "$nw" "$(sum "$fw" "$tw")") | $(ratio "$nc" "$(sum "$fc" "$tc")") | <= 1.5 |"
 echo "| analyse (recovery) / (fls + tskread) | $(ratio "$aw" "$(sum "$fw" "$tw")") | $(ratio "$ac" "$(sum "$fc" "$tc")") | |"
-# what the carver read (free space and journal, MB) from its summary line
-SCANNED=$(awk '/carve: fs/ { for (i = 1; i < NF; i++) if ($(i + 1) == "MB" && ($(i + 2) == "unallocated" || $(i + 2) == "journal")) t += $i } END { printf "%.0f", t * 1000000 }' "$W/husk-carve.err")
 echo "| carve speed / read-warm speed (page cache), per byte of the image | $(ratio "$rw" "$cw") | | >= 0.70 |"
 echo "| carve speed / read-cold speed (from disk), per byte of the image | $(ratio "$dw" "$kw") | | >= 0.70 |"
 echo "| the same per byte the carver read ($((SCANNED / 1000000)) MB of free space and journal): warm / cold | $(awk -v a="$rw" -v b="$cw" -v s="$SCANNED" -v z="$SIZE" 'BEGIN { if (b > 0 && s > 0) printf "%.2f", a / b * s / z }') / $(awk -v a="$dw" -v b="$kw" -v s="$SCANNED" -v z="$SIZE" 'BEGIN { if (b > 0 && s > 0) printf "%.2f", a / b * s / z }') | | |"
