@@ -1,5 +1,5 @@
 # husk: offline forensic analyser for container hosts.
-# Targets: all, test, demo, install, clean, asan, bench (later), help.
+# Targets: all, test, demo, install, clean, asan, bench, help.
 
 PREFIX ?= /usr/local
 DESTDIR ?=
@@ -35,7 +35,7 @@ FUZZ_REGRESS := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=$(BUILD)/fuzz/regress_%)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=$(BUILD)/fuzz/fuzz_%)
 FUZZ_SECONDS ?= 60
 
-.PHONY: all test check unit integration demo install clean asan help deps fuzz fuzz-build fuzz-bins
+.PHONY: all test check unit integration demo install clean asan help deps fuzz fuzz-build fuzz-bins bench
 
 all: $(BUILD)/husk husk
 
@@ -108,8 +108,12 @@ deps:
 clean:
 	rm -rf build build-asan build-fuzz husk
 
+# the benchmark on large nodes made by scripts/make-bignode.sh (docs/performance.md)
+bench: $(BUILD)/husk
+	HUSK=$(abspath $(BUILD)/husk) scripts/bench.sh $(BENCHDIR)
+
 help:
-	@echo "make [all|test|asan|demo|install|clean|deps]  (PREFIX=$(PREFIX) DESTDIR=...)"
+	@echo "make [all|test|asan|demo|install|clean|deps|bench]  (PREFIX=$(PREFIX) DESTDIR=...)"
 	@echo "make fuzz [FUZZ_SECONDS=60] [FUZZ_TARGETS='bolt jbd2']  libFuzzer targets (clang; docs/fuzzing.md)"
 
 -include $(LIB_OBJ:.o=.d) $(BUILD)/src/main.d

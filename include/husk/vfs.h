@@ -103,6 +103,8 @@ struct husk_fs {
     uint64_t offset;        /* byte offset of the file system in the image it was opened on */
     uint64_t size;          /* bytes */
     uint64_t root_inode;
+    int cache_lookups;      /* set by a back end whose directories never change (evidence) */
+    void *lookup_cache;     /* husk_fs_lookup_child's recent directory listings (vfs.c) */
 };
 
 struct TSK_IMG_INFO;

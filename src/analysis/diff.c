@@ -28,9 +28,11 @@
  * whiteouts and, in opaque directories, the old children missing from the upper directory
  * are the deletions.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <magic.h>
 #include <openssl/evp.h>
@@ -85,6 +87,34 @@ typedef struct change {
     char *path;
 } change;
 
+/*
+ * Files rows wait in a batch so that SHA-256 and libmagic (most of the CPU time of a diff)
+ * run on every core: the walk reads each regular file's bytes on this thread (the file-system
+ * readers are not thread-safe), worker threads hash and type the buffers, and the rows are
+ * then written in walk order, exactly as if done one by one. A file over BATCH_FILE_BYTES is
+ * hashed in streamed chunks on this thread instead. Memory is bounded by BATCH_BYTES.
+ */
+#define BATCH_FILES 512
+#define BATCH_BYTES (32u << 20)
+#define BATCH_FILE_BYTES (4u << 20)
+#define MAX_WORKERS 4
+
+typedef struct pend {
+    husk_row_file row;   /* its strings point into strs, sha and magic */
+    char *strs;          /* owned copies of the row's strings that do not outlive the walk */
+    unsigned char *data; /* the file's bytes (len of them), to hash and type; NULL: done */
+    size_t len;
+    int whole;  /* data holds the whole file: the SHA-256 may be set */
+    int typed;  /* data starts with the file's first chunk: the type may be set */
+    char sha[65];
+    char magic[512];
+} pend;
+
+typedef struct batch {
+    pend *v;
+    size_t n, cap, bytes;
+} batch;
+
 typedef struct dctx {
     const husk_docker_root *r;
     husk_casedb *db;
@@ -102,6 +132,7 @@ typedef struct dctx {
     size_t nch, capch;
     int limit_reported;
     unsigned char *buf; /* READ_CHUNK bytes */
+    batch b;
 } dctx;
 
 static magic_t magic_cookie;
@@ -125,6 +156,27 @@ static magic_t get_magic(husk_diag *diag)
         }
     }
     return magic_state == 1 ? magic_cookie : NULL;
+}
+
+/* Worker threads' own libmagic handles (a handle is not safe to share between threads),
+ * loaded on first use and kept for the life of the process like the main one. */
+static magic_t worker_magic[MAX_WORKERS];
+static pthread_mutex_t worker_magic_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static magic_t get_worker_magic(int slot)
+{
+    pthread_mutex_lock(&worker_magic_lock);
+    if (!worker_magic[slot]) {
+        magic_t m = magic_open(MAGIC_NONE);
+        if (m && magic_load(m, NULL) != 0) {
+            magic_close(m);
+            m = NULL;
+        }
+        worker_magic[slot] = m;
+    }
+    magic_t m = worker_magic[slot];
+    pthread_mutex_unlock(&worker_magic_lock);
+    return m;
 }
 
 /* ---- directory listings ---- */
@@ -487,17 +539,170 @@ static uint64_t data_inode(dctx *x, uint64_t ino, const oldent *o)
     return 0;
 }
 
-/* The files row of the entry at x->path; data_ino (0: none) holds a regular file's bytes. */
+static void hex32(const unsigned char *d, char out[65])
+{
+    static const char hx[] = "0123456789abcdef";
+    for (unsigned i = 0; i < 32; i++) {
+        out[2 * i] = hx[d[i] >> 4];
+        out[2 * i + 1] = hx[d[i] & 15];
+    }
+    out[64] = '\0';
+}
+
+/* SHA-256 and type of one pending file's bytes (any thread; m may be NULL). */
+static void pend_hash(pend *p, magic_t m)
+{
+    static const unsigned char empty[1];
+    if (p->typed && m) {
+        const char *t = magic_buffer(m, p->len ? p->data : empty,
+                                     p->len < MAGIC_BYTES ? p->len : MAGIC_BYTES);
+        if (t)
+            snprintf(p->magic, sizeof p->magic, "%s", t);
+    }
+    unsigned char d[EVP_MAX_MD_SIZE];
+    unsigned dl = 0;
+    if (p->whole && EVP_Digest(p->len ? p->data : empty, p->len, d, &dl, EVP_sha256(), NULL) == 1 &&
+        dl == 32)
+        hex32(d, p->sha);
+}
+
+typedef struct work {
+    batch *b;
+    size_t next;
+    pthread_mutex_t lock;
+} work;
+
+static void work_run(work *w, magic_t m)
+{
+    for (;;) {
+        pthread_mutex_lock(&w->lock);
+        size_t i = w->next;
+        while (i < w->b->n && !w->b->v[i].data)
+            i++;
+        w->next = i + 1;
+        pthread_mutex_unlock(&w->lock);
+        if (i >= w->b->n)
+            return;
+        pend_hash(&w->b->v[i], m);
+    }
+}
+
+typedef struct worker {
+    work *w;
+    int slot;
+} worker;
+
+static void *worker_main(void *arg)
+{
+    worker *k = arg;
+    work_run(k->w, get_worker_magic(k->slot));
+    return NULL;
+}
+
+static int ncores(void)
+{
+    static int n;
+    if (!n) {
+        long c = sysconf(_SC_NPROCESSORS_ONLN);
+        n = c < 1 ? 1 : c > MAX_WORKERS + 1 ? MAX_WORKERS + 1 : (int)c;
+    }
+    return n;
+}
+
+static void pend_free(pend *p)
+{
+    free(p->strs);
+    free(p->data);
+    p->strs = NULL;
+    p->data = NULL;
+}
+
+/* Hashes and types the batch on every core, then writes its rows in order. */
+static int batch_flush(dctx *x)
+{
+    batch *b = &x->b;
+    size_t todo = 0;
+    for (size_t i = 0; i < b->n; i++)
+        todo += b->v[i].data != NULL;
+    if (todo) {
+        work w = {.b = b, .next = 0};
+        pthread_mutex_init(&w.lock, NULL);
+        pthread_t th[MAX_WORKERS];
+        worker wk[MAX_WORKERS];
+        int nth = 0, want = ncores() - 1;
+        if ((size_t)want > todo - 1)
+            want = (int)(todo - 1);
+        for (int i = 0; i < want; i++) {
+            wk[nth] = (worker){&w, nth};
+            if (pthread_create(&th[nth], NULL, worker_main, &wk[nth]) != 0)
+                break;
+            nth++;
+        }
+        work_run(&w, get_magic(x->diag));
+        for (int i = 0; i < nth; i++)
+            pthread_join(th[i], NULL);
+        pthread_mutex_destroy(&w.lock);
+    }
+    int rc = 0;
+    for (size_t i = 0; i < b->n; i++) {
+        pend *p = &b->v[i];
+        p->row.sha256 = nz(p->sha);
+        p->row.magic = nz(p->magic);
+        if (rc == 0)
+            rc = husk_casedb_add_file(x->db, &p->row, NULL, x->err);
+        pend_free(p);
+    }
+    b->n = b->bytes = 0;
+    return rc;
+}
+
+static void batch_release(dctx *x)
+{
+    for (size_t i = 0; i < x->b.n; i++)
+        pend_free(&x->b.v[i]);
+    free(x->b.v);
+    memset(&x->b, 0, sizeof x->b);
+}
+
+/* Reads a regular file of at most BATCH_FILE_BYTES whole into p->data; a read that fails
+ * leaves what was read (its first chunk still gives the type, as for a streamed file). */
+static void read_small(dctx *x, uint64_t ino, uint64_t size, pend *p)
+{
+    p->data = malloc(size ? (size_t)size : 1);
+    if (!p->data)
+        return;
+    p->whole = 1;
+    p->typed = size == 0;
+    while (p->len < size) {
+        size_t want = size - p->len < READ_CHUNK ? (size_t)(size - p->len) : READ_CHUNK;
+        husk_err e = {0};
+        ssize_t n = husk_fs_read(x->r->fs, ino, p->len, p->data + p->len, want, &e);
+        if (n <= 0) {
+            husk_diag_report(x->diag, "diff", x->path.buf, -1, "read %llu of %llu bytes: %s",
+                             (unsigned long long)p->len, (unsigned long long)size,
+                             n < 0 ? e.msg : "unexpected end of data");
+            p->whole = 0;
+            break;
+        }
+        p->typed = 1;
+        p->len += (size_t)n;
+    }
+    if (!p->typed && !p->whole) {
+        free(p->data);
+        p->data = NULL;
+    }
+}
+
+/* Queues the files row of the entry at x->path (written by batch_flush, in order); data_ino
+ * (0: none) holds a regular file's bytes. */
 static int add_file_row(dctx *x, uint64_t ino, const husk_stat *st, const char *change,
                         uint64_t data_ino)
 {
-    char mt[40], at[40], ct[40], bt[40], sha[65] = "", magic[512] = "", link[MAX_LINK] = "";
+    char mt[40], at[40], ct[40], bt[40], link[MAX_LINK] = "";
     husk_time_format(&st->mtime, mt, sizeof mt);
     husk_time_format(&st->atime, at, sizeof at);
     husk_time_format(&st->ctime, ct, sizeof ct);
     husk_time_format(&st->crtime, bt, sizeof bt);
-    if (st->type == HUSK_FT_FILE && data_ino)
-        hash_file(x, data_ino, st->size, sha, magic, sizeof magic);
     if (st->type == HUSK_FT_SYMLINK) {
         husk_err e = {0};
         ssize_t n = husk_fs_readlink(x->r->fs, ino, link, sizeof link, &e);
@@ -507,42 +712,76 @@ static int add_file_row(dctx *x, uint64_t ino, const husk_stat *st, const char *
             link[0] = '\0';
         }
     }
-    husk_strbuf host = HUSK_STRBUF_INIT;
-    if (husk_sb_adds(&host, x->host_base) < 0 || husk_sb_adds(&host, x->path.buf) < 0) {
-        husk_sb_release(&host);
-        return husk_err_set(x->err, HUSK_E_NOMEM, "out of memory");
+    if (x->b.n == x->b.cap) {
+        size_t nc = x->b.cap ? x->b.cap * 2 : 64;
+        pend *v = realloc(x->b.v, nc * sizeof *v);
+        if (!v)
+            return husk_err_set(x->err, HUSK_E_NOMEM, "out of memory");
+        x->b.v = v;
+        x->b.cap = nc;
     }
+    pend *p = &x->b.v[x->b.n];
+    memset(p, 0, sizeof *p);
     /* each object says how it was obtained: on a recovered view a removed container's files
      * come from different sources (journal copies, inode remnants) with their own confidence */
     husk_prov prov = {"live", 1.0};
     husk_fs_provenance(x->r->fs, ino, &prov, NULL, 0);
-    husk_row_file row = {
+    /* the strings that change as the walk goes on: path, times, link, provenance, host path */
+    const char *src[] = {x->path.buf, mt, at, ct, bt, link,
+                         prov.recovered_from ? prov.recovered_from : "", x->host_base};
+    size_t nsrc = sizeof src / sizeof src[0], total = 0, off[sizeof src / sizeof src[0]];
+    size_t hostlen = strlen(x->host_base) + x->path.len;
+    for (size_t i = 0; i < nsrc; i++)
+        total += strlen(src[i]) + 1;
+    total += hostlen + 1;
+    p->strs = malloc(total);
+    if (!p->strs)
+        return husk_err_set(x->err, HUSK_E_NOMEM, "out of memory");
+    size_t k = 0;
+    for (size_t i = 0; i < nsrc - 1; i++) {
+        off[i] = k;
+        size_t l = strlen(src[i]) + 1;
+        memcpy(p->strs + k, src[i], l);
+        k += l;
+    }
+    off[nsrc - 1] = k; /* host path: the layer's diff directory + the path in the container */
+    memcpy(p->strs + k, x->host_base, strlen(x->host_base));
+    memcpy(p->strs + k + strlen(x->host_base), x->path.buf, x->path.len + 1);
+    x->b.n++;
+    const char *S = p->strs;
+    p->row = (husk_row_file){
         .container_id = x->container_id,
         .layer = x->layer,
         .scope = x->scope,
-        .path = x->path.buf,
+        .path = S + off[0],
         .change = change,
         .type = husk_stat_is_whiteout(st) ? "whiteout" : husk_ftype_name(st->type),
         .mode = st->mode,
         .uid = st->uid,
         .gid = st->gid,
         .size = (int64_t)st->size,
-        .mtime = nz(mt),
-        .atime = nz(at),
-        .ctime = nz(ct),
-        .crtime = nz(bt),
+        .mtime = nz(S + off[1]),
+        .atime = nz(S + off[2]),
+        .ctime = nz(S + off[3]),
+        .crtime = nz(S + off[4]),
         .inode = (int64_t)st->inode,
-        .sha256 = nz(sha),
-        .magic = nz(magic),
-        .link_target = st->type == HUSK_FT_SYMLINK ? nz(link) : NULL,
-        .recovered_from = prov.recovered_from,
+        .link_target = st->type == HUSK_FT_SYMLINK ? nz(S + off[5]) : NULL,
+        .recovered_from = prov.recovered_from ? S + off[6] : NULL,
         .confidence = prov.confidence,
         .filesystem_id = x->r->fs_db_id,
-        .host_path = host.buf,
+        .host_path = S + off[7],
     };
-    int rc = husk_casedb_add_file(x->db, &row, NULL, x->err);
-    husk_sb_release(&host);
-    return rc;
+    if (st->type == HUSK_FT_FILE && data_ino) {
+        if (st->size <= BATCH_FILE_BYTES) {
+            read_small(x, data_ino, st->size, p);
+            x->b.bytes += p->len;
+        } else {
+            hash_file(x, data_ino, st->size, p->sha, p->magic, sizeof p->magic);
+        }
+    }
+    if (x->b.n >= BATCH_FILES || x->b.bytes >= BATCH_BYTES)
+        return batch_flush(x);
+    return 0;
 }
 
 /* ---- the walk ---- */
@@ -768,7 +1007,11 @@ static int walk_layer(dctx *x, const husk_ovl_layer *l, ovdir *old)
     x->anc[0] = l->diff_ino;
     x->limit_reported = 0;
     path_pop(x, 0);
-    return walk_dir(x, l->diff_ino, old, 0);
+    int rc = walk_dir(x, l->diff_ino, old, 0);
+    if (rc == 0)
+        rc = batch_flush(x);
+    batch_release(x);
+    return rc;
 }
 
 /* 1 when an earlier container already listed this image layer (layers are shared). */

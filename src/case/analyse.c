@@ -2,6 +2,7 @@
 #include "husk/analyse.h"
 #include "husk/docker.h"
 #include "husk/findings.h"
+#include "husk/phase.h"
 #include "husk/recover.h"
 #include "husk/containerd.h"
 #include "husk/kubelet.h"
@@ -151,6 +152,32 @@ static int recover_removed(const husk_docker_root *live, husk_diag *diag, husk_c
     return r;
 }
 
+/* Per-phase times (phase_time.NAME, phase_cpu.NAME, seconds) and the peak RSS so far, in
+ * their own transaction after the analysis committed: they describe the run, not the
+ * evidence. */
+static int record_phases(husk_casedb *db, husk_err *err)
+{
+    char key[64], val[32];
+    const char *name;
+    double wall, cpu;
+    int r = husk_casedb_begin(db, err);
+    for (size_t i = 0; r == 0 && husk_phase_get(i, &name, &wall, &cpu); i++) {
+        snprintf(key, sizeof key, "phase_time.%s", name);
+        snprintf(val, sizeof val, "%.3f", wall);
+        r = husk_casedb_set_info(db, key, val, err);
+        snprintf(key, sizeof key, "phase_cpu.%s", name);
+        snprintf(val, sizeof val, "%.3f", cpu);
+        if (r == 0)
+            r = husk_casedb_set_info(db, key, val, err);
+    }
+    snprintf(val, sizeof val, "%ld", husk_peak_rss_kib());
+    if (r == 0)
+        r = husk_casedb_set_info(db, "peak_rss_kib", val, err);
+    if (r == 0)
+        r = husk_casedb_commit(db, err);
+    return r;
+}
+
 /* Runs the runtime readers over every data root found. */
 static int analyse_roots(husk_casedb *db, husk_node *n, const husk_analyse_opts *o,
                          const int64_t *fs_ids, int64_t *const *root_ids, husk_diag *diag,
@@ -169,11 +196,24 @@ static int analyse_roots(husk_casedb *db, husk_node *n, const husk_analyse_opts 
             /* the graph driver is the first one with an image store ("overlay2") */
             snprintf(dr.driver, sizeof dr.driver, "%.*s", (int)strcspn(d->driver, ","),
                      d->driver);
-            r = husk_docker_analyse(&dr, db, diag, err);
+            husk_phase_mark m;
+            husk_phase_start(&m);
+            r = husk_docker_images(&dr, db, diag, err);
+            husk_phase_stop(&m, "images");
+            husk_phase_start(&m);
+            if (r == 0)
+                r = husk_docker_containers(&dr, db, diag, err);
+            husk_phase_stop(&m, "containers");
+            husk_phase_start(&m);
+            if (r == 0)
+                r = husk_docker_volumes(&dr, db, diag, err);
+            husk_phase_stop(&m, "volumes");
+            husk_phase_start(&m);
             if (r == 0 && !o->no_recover)
                 r = recover_removed(&dr, diag, db, err);
             if (r == 0 && !o->no_recover)
                 r = husk_ovl_orphans(&dr, db, diag, err);
+            husk_phase_stop(&m, "recovery");
         }
     }
     return r;
@@ -223,9 +263,14 @@ int husk_analyse(const char *path, const husk_analyse_opts *o, husk_casedb *db,
     if (r < 0)
         return r;
 
+    husk_phase_reset();
+    husk_phase_mark all, m;
+    husk_phase_start(&all);
+    husk_phase_start(&m);
     husk_node *n = NULL;
     if ((r = husk_node_open(path, &o->open, &n, diag, err)) < 0)
         return r;
+    husk_phase_stop(&m, "open");
     r = husk_casedb_begin(db, err);
     if (r == 0)
         r = record_evidence(db, path, n, err);
@@ -233,8 +278,11 @@ int husk_analyse(const char *path, const husk_analyse_opts *o, husk_casedb *db,
         r = husk_casedb_set_info(db, "journal_replay", o->open.no_replay ? "off" : "on", err);
     if (r == 0 && strcmp(n->image->format, "ewf") == 0)
         r = husk_casedb_set_info(db, "ewf_verified", "not-checked", err);
+    husk_phase_start(&m);
     if (r == 0 && o->verify)
         r = verify_media(db, n, o, diag, res, err);
+    if (o->verify)
+        husk_phase_stop(&m, "verify");
     int64_t *fs_ids = calloc(n->nfs + 1, sizeof *fs_ids);
     int64_t **root_ids = calloc(n->nfs + 1, sizeof *root_ids);
     for (size_t i = 0; root_ids && i < n->nfs; i++)
@@ -248,25 +296,40 @@ int husk_analyse(const char *path, const husk_analyse_opts *o, husk_casedb *db,
         r = record_layout(db, n, fs_ids, root_ids, err);
     if (r == 0)
         r = analyse_roots(db, n, o, fs_ids, root_ids, diag, err);
+    husk_phase_start(&m);
     if (r == 0)
         r = analyse_containerd(db, n, o, fs_ids, root_ids, diag, err);
+    husk_phase_stop(&m, "containerd");
+    husk_phase_start(&m);
     /* what no directory points to any more, after every reader has written what it found,
      * so carved copies of known bytes are recognised as such */
     if (r == 0 && !o->no_recover && !o->no_carve)
         r = husk_carve_merge(db, n, fs_ids, root_ids, diag, err);
     if (r == 0 && !o->no_recover)
         r = husk_recovery_summary_build(db, err);
+    husk_phase_stop(&m, "carving");
+    husk_phase_start(&m);
     /* findings read every reader's rows; the timeline copies every table's times, findings'
      * host rows included, so it comes last */
     if (r == 0)
         r = husk_findings_run(db, n, diag, err);
+    husk_phase_stop(&m, "findings");
+    husk_phase_start(&m);
     /* every reader's rows are written: mark those the replayed journal alone shows */
     if (r == 0)
         r = husk_mark_journal_replay(db, n, fs_ids, diag, err);
+    husk_phase_stop(&m, "journal_marks");
+    husk_phase_start(&m);
     if (r == 0)
         r = husk_timeline_build(db, err);
+    husk_phase_stop(&m, "timeline");
+    husk_phase_start(&m);
     if (r == 0)
         r = husk_casedb_commit(db, err);
+    husk_phase_stop(&m, "commit");
+    husk_phase_stop(&all, "total");
+    if (r == 0)
+        r = record_phases(db, err);
     for (size_t i = 0; root_ids && i < n->nfs; i++)
         free(root_ids[i]);
     free(root_ids);

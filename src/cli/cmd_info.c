@@ -14,7 +14,7 @@
 
 static void info_usage(FILE *f)
 {
-    fprintf(f, "usage: husk info [--json] CASE.db\n"
+    fprintf(f, "usage: husk info [--json] [-v] CASE.db\n"
                "\n"
                "Shows the evidence (path, format, size, segments, hashes), its volumes with byte\n"
                "offsets, file systems, container-runtime data roots, whether the analysis\n"
@@ -23,6 +23,8 @@ static void info_usage(FILE *f)
                "Options:\n"
                "  --json      one JSON object instead of text\n"
                "  -q, --quiet no warnings on standard error\n"
+               "  -v, --verbose  also the analysis's time per phase (wall and CPU seconds)\n"
+               "              and its peak memory\n"
                "  -h, --help  this help\n");
 }
 
@@ -216,18 +218,49 @@ static void print_text(husk_casedb *cdb)
     }
 }
 
+/* -v: phase_time.NAME / phase_cpu.NAME and peak_rss_kib, written by husk analyse. */
+static void print_phases(sqlite3 *db)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT substr(t.key, 12), t.value, c.value FROM case_info t "
+                           "LEFT JOIN case_info c ON c.key = 'phase_cpu.' || substr(t.key, 12) "
+                           "WHERE t.key LIKE 'phase\\_time.%' ESCAPE '\\' ORDER BY t.rowid",
+                           -1, &st, NULL) != SQLITE_OK)
+        return;
+    int n = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        if (n++ == 0)
+            printf("\nAnalysis time\n  %-18s %10s %10s\n", "PHASE", "WALL s", "CPU s");
+        printf("  %-18s %10s %10s\n", husk_esc(col(st, 0)), husk_esc(col(st, 1)),
+               husk_esc(col(st, 2)));
+    }
+    sqlite3_finalize(st);
+    if (sqlite3_prepare_v2(db, "SELECT value FROM case_info WHERE key = 'peak_rss_kib'", -1, &st,
+                           NULL) == SQLITE_OK) {
+        if (sqlite3_step(st) == SQLITE_ROW)
+            printf("  peak memory (RSS) %s KiB\n", husk_esc(col(st, 0)));
+        sqlite3_finalize(st);
+    }
+    if (!n)
+        printf("\nAnalysis time: not recorded (analysed by an older husk)\n");
+}
+
 int cmd_info(int argc, char **argv)
 {
     static const struct option lo[] = {
         {"json", no_argument, NULL, 'j'}, {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
-    int json = 0, c;
+        {"verbose", no_argument, NULL, 'v'}, {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    int json = 0, verbose = 0, c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "qh", lo, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "qhv", lo, NULL)) != -1) {
         if (c == 'j')
             json = 1;
         else if (c == 'q')
             cli_quiet = 1;
+        else if (c == 'v')
+            verbose = 1;
         else if (c == 'h') {
             info_usage(stdout);
             return HUSK_EXIT_OK;
@@ -250,8 +283,11 @@ int cmd_info(int argc, char **argv)
     int rc = HUSK_EXIT_OK;
     if (json)
         rc = print_json(husk_casedb_sqlite(db));
-    else
+    else {
         print_text(db);
+        if (verbose)
+            print_phases(husk_casedb_sqlite(db));
+    }
     husk_casedb_close(db);
     return rc;
 }

@@ -289,6 +289,7 @@ int husk_ext4_open(TSK_IMG_INFO *img, uint64_t off, husk_fs **out, husk_err *err
     p->tfs = tfs;
     p->sb = sb;
     fs->ops = &ext4_ops;
+    fs->cache_lookups = 1; /* read-only evidence: path lookups may be cached (vfs.c) */
     fs->priv = p;
     const char *tn = tfs->ftype == TSK_FS_TYPE_EXT4   ? "ext4"
                      : tfs->ftype == TSK_FS_TYPE_EXT3 ? "ext3"

@@ -836,6 +836,7 @@ int husk_xfs_open(struct TSK_IMG_INFO *img, uint64_t off, husk_fs **out, husk_er
     x->sb = sb;
     x->bytes = sb.dblocks * sb.blocksize;
     fs->ops = &xfs_ops;
+    fs->cache_lookups = 1; /* read-only evidence: path lookups may be cached (vfs.c) */
     fs->priv = x;
     fs_describe(fs, &sb, off);
     husk_stat st;

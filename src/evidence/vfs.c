@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -110,9 +111,12 @@ int husk_fs_probe_damaged(TSK_IMG_INFO *img, uint64_t off, uint64_t len, char *m
     }
     return 0;
 }
+static void lookup_cache_free(husk_fs *fs);
 
 void husk_fs_close(husk_fs *fs)
 {
+    if (fs)
+        lookup_cache_free(fs);
     if (fs && fs->ops && fs->ops->close)
         fs->ops->close(fs);
 }
@@ -155,6 +159,153 @@ int husk_fs_provenance(husk_fs *fs, uint64_t ino, husk_prov *p, char *how, size_
     return 0;
 }
 
+/*
+ * Path lookups go through the same directories again and again (containers/, overlay2/,
+ * overlay2/l/, layerdb/mounts/ once per container or layer): listing such a directory per
+ * lookup made a node with N containers cost N^2. The last LC_SLOTS directories listed by a
+ * lookup are kept sorted by name (the first of two equal names wins, as in a listing), and a
+ * lookup is a binary search. Directories over LC_MAX_ENTRIES are not kept (bounded memory
+ * whatever the node). Only back ends that
+ * set cache_lookups (the evidence readers: nothing changes under them) are cached; recovered
+ * views and test fixtures are not.
+ */
+#define LC_SLOTS 64 /* more than the depth of an upper-layer file's host path */
+#define LC_MAX_ENTRIES 65536
+#define LC_MAX_TOTAL 262144 /* names held in all slots together */
+
+typedef struct lc_name {
+    const char *name;
+    size_t len, idx;
+    uint64_t ino;
+} lc_name;
+
+typedef struct lc_dir {
+    uint64_t dir, used;
+    lc_name *v;
+    size_t n, cap;
+    char *arena;
+    size_t alen, acap;
+    int full;
+} lc_dir;
+
+typedef struct lc {
+    lc_dir slot[LC_SLOTS];
+    uint64_t clock;
+    size_t total;
+} lc;
+
+static void lc_dir_free(lc_dir *d)
+{
+    free(d->v);
+    free(d->arena);
+    memset(d, 0, sizeof *d);
+}
+
+static void lookup_cache_free(husk_fs *fs)
+{
+    lc *c = fs->lookup_cache;
+    if (!c)
+        return;
+    for (int i = 0; i < LC_SLOTS; i++)
+        lc_dir_free(&c->slot[i]);
+    free(c);
+    fs->lookup_cache = NULL;
+}
+
+static int lc_cb(const husk_dirent *e, void *ctx)
+{
+    lc_dir *d = ctx;
+    if (d->n >= LC_MAX_ENTRIES) {
+        d->full = 1;
+        return 1;
+    }
+    if (d->n == d->cap) {
+        size_t nc = d->cap ? d->cap * 2 : 64;
+        lc_name *v = realloc(d->v, nc * sizeof *v);
+        if (!v)
+            return -HUSK_E_NOMEM;
+        d->v = v;
+        d->cap = nc;
+    }
+    if (d->alen + e->name_len + 1 > d->acap) {
+        size_t nc = d->acap ? d->acap * 2 : 4096;
+        while (nc < d->alen + e->name_len + 1)
+            nc *= 2;
+        char *a = realloc(d->arena, nc);
+        if (!a)
+            return -HUSK_E_NOMEM;
+        d->arena = a;
+        d->acap = nc;
+    }
+    memcpy(d->arena + d->alen, e->name, e->name_len);
+    d->arena[d->alen + e->name_len] = '\0';
+    /* the offset for now; turned into a pointer once the arena stops moving */
+    d->v[d->n] = (lc_name){(const char *)(uintptr_t)d->alen, e->name_len, d->n, e->inode};
+    d->alen += e->name_len + 1;
+    d->n++;
+    return 0;
+}
+
+static int lc_cmp(const void *pa, const void *pb)
+{
+    const lc_name *a = pa, *b = pb;
+    size_t m = a->len < b->len ? a->len : b->len;
+    int c = memcmp(a->name, b->name, m);
+    if (c)
+        return c;
+    if (a->len != b->len)
+        return a->len < b->len ? -1 : 1;
+    return a->idx < b->idx ? -1 : a->idx > b->idx;
+}
+
+/* The cached listing of dir_ino, listing it first if needed; NULL when it cannot be cached
+ * (then *rc says whether listing failed). */
+static lc_dir *lc_get(husk_fs *fs, uint64_t dir_ino, int *rc, husk_err *err)
+{
+    *rc = 0;
+    if (!fs->cache_lookups)
+        return NULL;
+    lc *c = fs->lookup_cache;
+    if (!c && !(c = fs->lookup_cache = calloc(1, sizeof *c)))
+        return NULL;
+    lc_dir *victim = &c->slot[0];
+    for (int i = 0; i < LC_SLOTS; i++) {
+        lc_dir *d = &c->slot[i];
+        if (d->used && d->dir == dir_ino) {
+            d->used = ++c->clock;
+            return d;
+        }
+        if (d->used < victim->used)
+            victim = d;
+    }
+    c->total -= victim->n;
+    lc_dir_free(victim);
+    int r = husk_fs_list_dir(fs, dir_ino, lc_cb, victim, err);
+    if (r < 0 || victim->full) {
+        lc_dir_free(victim);
+        *rc = r < 0 ? r : 0;
+        return NULL;
+    }
+    c->total += victim->n;
+    while (c->total > LC_MAX_TOTAL) { /* drop the least recently used others */
+        lc_dir *old = NULL;
+        for (int i = 0; i < LC_SLOTS; i++)
+            if (&c->slot[i] != victim && c->slot[i].used && (!old || c->slot[i].used < old->used))
+                old = &c->slot[i];
+        if (!old)
+            break;
+        c->total -= old->n;
+        lc_dir_free(old);
+    }
+    for (size_t i = 0; i < victim->n; i++)
+        victim->v[i].name = victim->arena + (uintptr_t)victim->v[i].name;
+    if (victim->n > 1)
+        qsort(victim->v, victim->n, sizeof *victim->v, lc_cmp);
+    victim->dir = dir_ino;
+    victim->used = ++c->clock;
+    return victim;
+}
+
 typedef struct child_find {
     const char *name;
     size_t len;
@@ -177,9 +328,27 @@ int husk_fs_lookup_child(husk_fs *fs, uint64_t dir_ino, const char *name, uint64
                          husk_err *err)
 {
     child_find f = {name, strlen(name), 0, 0};
-    int r = husk_fs_list_dir(fs, dir_ino, child_cb, &f, err);
+    int r;
+    lc_dir *d = lc_get(fs, dir_ino, &r, err);
     if (r < 0)
         return r;
+    if (d) {
+        lc_name key = {name, f.len, 0, 0};
+        size_t lo = 0, hi = d->n;
+        while (lo < hi) { /* the first entry not below key (index 0 sorts first) */
+            size_t mid = lo + (hi - lo) / 2;
+            if (lc_cmp(&d->v[mid], &key) < 0)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        if (lo < d->n && d->v[lo].len == f.len && memcmp(d->v[lo].name, name, f.len) == 0) {
+            f.ino = d->v[lo].ino;
+            f.found = 1;
+        }
+    } else if ((r = husk_fs_list_dir(fs, dir_ino, child_cb, &f, err)) < 0) {
+        return r;
+    }
     if (!f.found)
         return husk_err_set(err, HUSK_E_NOTFOUND, "no entry '%s' in directory inode %llu",
                             name, (unsigned long long)dir_ino);

@@ -227,6 +227,8 @@ int husk_ext4_recovered_view(husk_fs *live, husk_diag *diag, husk_fs **view, hus
     v->live = live;
     v->diag = diag;
     *fs = *live;
+    fs->lookup_cache = NULL; /* the live file system's own (vfs.c) */
+    fs->cache_lookups = 0;
     fs->ops = &view_ops;
     fs->priv = v;
     int rc = e4v_build_objects(v, err);

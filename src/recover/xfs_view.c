@@ -232,6 +232,8 @@ int husk_xfs_recovered_view(husk_fs *live, husk_diag *diag, husk_fs **view, husk
     v->live = live;
     v->diag = diag;
     *fs = *live;
+    fs->lookup_cache = NULL; /* the live file system's own (vfs.c) */
+    fs->cache_lookups = 0;
     fs->ops = &view_ops;
     fs->priv = v;
     int rc = xv_build(v, err);

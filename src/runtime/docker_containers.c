@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "husk/docker.h"
+#include "husk/phase.h"
 
 #define MAX_CONFIG_JSON (16u << 20) /* a real config.v2.json is a few KiB; bounds memory */
 #define MAX_LINE_FILE (4u << 10)
@@ -379,15 +380,20 @@ static int one_container(const husk_docker_root *r, const char *id, int removed,
     int rc = write_container(r, &c, db, err);
     if (rc == 0)
         rc = write_mounts(&c, db, err);
+    husk_phase_mark m;
+    husk_phase_start(&m);
     husk_progress_report(pr, removed ? "recovery: logs of removed containers" : "parsing container logs",
                          i, n, HUSK_PROGRESS_ITEMS);
     if (rc == 0)
         rc = husk_docker_logs(r, &c, db, diag, err);
+    husk_phase_stop(&m, removed ? "recovery.logs" : "containers.logs");
+    husk_phase_start(&m);
     husk_progress_report(pr, removed ? "recovery: layers of removed containers"
                                      : "walking and hashing container layers",
                          i, n, HUSK_PROGRESS_ITEMS);
     if (rc == 0)
         rc = husk_docker_diff(r, &c, db, diag, err);
+    husk_phase_stop(&m, removed ? "recovery.diff" : "containers.diff");
     husk_progress_report(pr, removed ? "recovery: layers of removed containers"
                                      : "walking and hashing container layers",
                          i + 1, n, HUSK_PROGRESS_ITEMS);
