@@ -16,7 +16,7 @@ for t in mmls fsstat istat icat blkcat xfs_db xz dd; do
 done
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/husk-seeds.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
-mkdir -p "$OUT"/{images,volumes,container,jsonfile,local,gzip,bolt,jbd2,ext4_raw,xfs_raw,xfs_fs,xfs_log,carve}
+mkdir -p "$OUT"/{images,volumes,container,jsonfile,local,gzip,bolt,jbd2,ext4_raw,xfs_raw,xfs_fs,xfs_log,carve,cri}
 
 unpack() { xz -dc "$root/testdata/$1" >"$tmp/img.raw"; }
 hcat() { "$HUSK" cat "$tmp/img.raw" "$1" 2>/dev/null || true; } # absent files give nothing
@@ -154,5 +154,15 @@ unpack xfs-log/clean.raw.xz
 xfs_seeds xfs-log-clean
 unpack xfs-deleted/home.raw.xz
 xfs_seeds xfs-deleted-home
+
+# ---- node-g: CRI logs as containerd wrote them (one plain, one rotated, the P pieces of a
+# 40 KB line), and a service-account token the kubelet's layout holds --------------------
+unpack node-g-k8s-containerd/disk.raw.xz
+web=/var/log/pods/default_web-6d9f7c5b8-bxpx8_731b98ab-299a-464c-b9f1-fa3e607cdeb5/web
+hcat "$web/0.log" | seed cri web-0.log '' 65536
+hcat "$web/0.log.20261130-050950" | seed cri web-rotated.log '' 13687
+hcat "$web/0.log.20261130-050937.gz" | zcat 2>/dev/null | grep -m3 -B1 -A2 ' P ' | seed cri web-partial.log '' 60000
+hcat "/var/lib/kubelet/pods/731b98ab-299a-464c-b9f1-fa3e607cdeb5/volumes/kubernetes.io~projected/kube-api-access-gv29h/token" |
+    seed cri sa-token.jwt '' 65536
 
 du -sh "$OUT"

@@ -75,6 +75,9 @@ int husk_go_time(const uint8_t *b, size_t n, char out[40])
         return -1;
     if (sec == 0 && nsec == 0)
         return 0; /* the zero time: unknown */
+    /* years 1 to 9999 only: a crafted value must not overflow the conversion below */
+    if (sec < 0 || sec > 315537897599LL)
+        return -1;
     /* seconds since 0001-01-01 -> Unix seconds (the zone offset only changes the display) */
     husk_timespec t = {.sec = sec - 62135596800LL, .nsec = nsec, .present = 1};
     husk_log_time_format(&t, out, 40);

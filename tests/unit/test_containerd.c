@@ -37,6 +37,12 @@ static void go_time_zero_and_bad(void **state)
     uint8_t ns[15] = {0x01, 0, 0, 0, 0x0e, 0xe2, 0x9e, 0xfa, 0x36, 0x3b, 0x9a, 0xca, 0x00, 0xff, 0xff};
     assert_int_equal(husk_go_time(ns, sizeof ns, out), -1); /* nanoseconds 1e9 */
     assert_int_equal(husk_go_time(NULL, 0, out), -1);
+    /* seconds of INT64_MIN (found by fuzz_cri: the conversion to Unix time overflowed) */
+    static const uint8_t neg[15] = {0x01, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x23, 0, 0, 0};
+    assert_int_equal(husk_go_time(neg, sizeof neg, out), -1);
+    /* past the year 9999 */
+    static const uint8_t far[15] = {0x01, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 1, 0xff, 0xff};
+    assert_int_equal(husk_go_time(far, sizeof far, out), -1);
 }
 
 static void varints(void **state)
