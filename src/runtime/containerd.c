@@ -547,10 +547,12 @@ static int image_rec(ctx *x, const char *ns, const char *name, const husk_bolt_b
     sqlite3 *s = husk_casedb_sqlite(x->db);
     sqlite3_stmt *st = NULL;
     json_t *tags = json_array(), *digests = json_array();
+    int known = 0; /* the same image under another name: its history is written already */
     if (sqlite3_prepare_v2(s, "SELECT repo_tags, repo_digests FROM images WHERE id = ?", -1, &st,
                            NULL) == SQLITE_OK) {
         sqlite3_bind_text(st, 1, cfgd, -1, SQLITE_TRANSIENT);
         if (sqlite3_step(st) == SQLITE_ROW) {
+            known = 1;
             json_t *a = json_loads((const char *)sqlite3_column_text(st, 0), 0, NULL);
             json_t *d = json_loads((const char *)sqlite3_column_text(st, 1), 0, NULL);
             if (json_is_array(a))
@@ -598,6 +600,36 @@ static int image_rec(ctx *x, const char *ns, const char *name, const husk_bolt_b
     };
     (void)get_time(x, b, "createdat", cr);
     int rc = husk_casedb_add_image(x->db, &row, x->err);
+    /* its build history (docker history), each non-empty step with the chain ID of the layer
+     * it made, from the config's rootfs.diff_ids */
+    json_t *hist = json_object_get(cfg, "history"), *diffs = husk_json_get(cfg, "rootfs.diff_ids");
+    size_t idx, li = 0;
+    json_t *h;
+    char chain[80] = "";
+    json_array_foreach(hist, idx, h)
+    {
+        if (rc < 0 || known)
+            break;
+        int empty = json_is_true(json_object_get(h, "empty_layer"));
+        const char *d = empty ? NULL : json_string_value(json_array_get(diffs, li));
+        if (d) { /* ChainID(n) = sha256(ChainID(n-1) + " " + DiffID(n)) */
+            if (!chain[0]) {
+                snprintf(chain, sizeof chain, "%s", d);
+            } else {
+                char buf[200], hex[65];
+                int k = snprintf(buf, sizeof buf, "%s %s", chain, d);
+                husk_sha256_hex(buf, (size_t)k < sizeof buf ? (size_t)k : sizeof buf - 1, hex);
+                snprintf(chain, sizeof chain, "sha256:%s", hex);
+            }
+            li++;
+        }
+        char hc[40];
+        husk_row_history hr = {cfgd, (int64_t)idx,
+                               husk_rfc3339_norm(husk_json_str(h, "created"), hc, sizeof hc),
+                               husk_json_str(h, "created_by"), empty, husk_json_str(h, "comment"),
+                               HUSK_NULL_INT, d ? chain : NULL};
+        rc = husk_casedb_add_history(x->db, &hr, x->err);
+    }
     free(tj);
     free(dj);
     free(cj);
