@@ -147,6 +147,8 @@ rm -f "$kdb"
 "$HUSK" analyse -q --keep-secrets "$(raw_image $G)" -o "$kdb"
 check_eq "node-g: --keep-secrets keeps the token, whose hash is the file's" "$tok_sha" \
     "$(sql "$kdb" "select token from sa_tokens" | tr -d '\n' | sha256sum | cut -d' ' -f1)"
+T=$TESTDATA/node-f-containerd-store/truth
+db=$WORK/ctrd-f.db
 for img in husk_base_1.0 husk_web_2.3; do
     ref=$(echo "$img" | sed 's/_/\//; s/_/:/')
     check_eq "node-f: history of $ref: steps, times, commands and comments as docker history printed" \
