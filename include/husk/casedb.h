@@ -156,6 +156,11 @@ typedef struct husk_row_kubelet_file {
     int64_t filesystem_id;
 } husk_row_kubelet_file;
 int husk_casedb_add_kubelet_file(husk_casedb *db, const husk_row_kubelet_file *r, husk_err *err);
+typedef struct husk_row_pod_log_link {
+    const char *path, *target, *pod, *ns, *container, *container_id;
+    int64_t filesystem_id;
+} husk_row_pod_log_link;
+int husk_casedb_add_pod_log_link(husk_casedb *db, const husk_row_pod_log_link *r, husk_err *err);
 
 typedef struct husk_row_mount {
     const char *container_id, *type, *source, *destination;

@@ -63,3 +63,12 @@ int husk_casedb_add_kubelet_file(husk_casedb *db, const husk_row_kubelet_file *r
                        err, "tttittmi", r->kind, r->path, r->sha256, r->size, r->mtime, r->ctime,
                        r->content, r->content_len, r->filesystem_id);
 }
+
+int husk_casedb_add_pod_log_link(husk_casedb *db, const husk_row_pod_log_link *r, husk_err *err)
+{
+    return casedb_exec(db,
+                       "INSERT INTO pod_log_links(path, target, pod, namespace, container, "
+                       "container_id, filesystem_id) VALUES(?,?,?,?,?,?,?)",
+                       err, "tttttti", r->path, r->target, r->pod, r->ns, r->container,
+                       r->container_id, r->filesystem_id);
+}

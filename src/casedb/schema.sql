@@ -86,6 +86,10 @@ CREATE TABLE sa_tokens(pod_uid TEXT, volume TEXT, path TEXT, sha256 TEXT, header
 -- manifests.
 CREATE TABLE kubelet_files(kind TEXT, path TEXT, sha256 TEXT, size INTEGER, mtime TEXT,
   ctime TEXT, content TEXT, filesystem_id INTEGER);
+-- The kubelet's /var/log/containers/<pod>_<namespace>_<container>-<container id>.log links to the
+-- CRI log files, with what their names say.
+CREATE TABLE pod_log_links(path TEXT, target TEXT, pod TEXT, namespace TEXT, container TEXT,
+  container_id TEXT, filesystem_id INTEGER);
 CREATE INDEX files_container ON files(container_id);
 CREATE INDEX logs_container ON logs(container_id, seq);
 CREATE INDEX timeline_time ON timeline(time);

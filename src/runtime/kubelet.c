@@ -252,6 +252,44 @@ static void static_pod_path(kctx *x, char *out, size_t n)
     free(data);
 }
 
+/* /var/log/containers/<pod>_<namespace>_<container>-<64 hex>.log -> the CRI log file. */
+static int log_link_cb(const husk_dirent *d, void *ctx)
+{
+    kctx *x = ctx;
+    if (d->deleted || d->name_len < 70 || d->name_len > 255 || memchr(d->name, '/', d->name_len))
+        return 0;
+    char name[256], path[300], target[1024];
+    snprintf(name, sizeof name, "%.*s", (int)d->name_len, d->name);
+    snprintf(path, sizeof path, "/var/log/containers/%s", name);
+    husk_stat st;
+    husk_err e = {0};
+    if (husk_fs_stat(x->r->fs, d->inode, &st, &e) < 0 || st.type != HUSK_FT_SYMLINK)
+        return 0;
+    ssize_t n = husk_fs_readlink(x->r->fs, d->inode, target, sizeof target, &e);
+    if (n < 0)
+        return 0;
+    /* the name: "-<64 hex>.log" at the end is the container ID; before it, pod names and
+     * namespaces (DNS names, never holding '_') end at the first two '_', and the rest is the
+     * container's name */
+    size_t len = strlen(name);
+    if (len < 69 || strcmp(name + len - 4, ".log") != 0 || name[len - 69] != '-' ||
+        !husk_is_hex64(name + len - 68, 64))
+        return 0;
+    char id[65], pod[256] = "", ns[256] = "", ctr[256] = "";
+    snprintf(id, sizeof id, "%.64s", name + len - 68);
+    name[len - 69] = '\0';
+    char *u1 = strchr(name, '_'), *u2 = u1 ? strchr(u1 + 1, '_') : NULL;
+    if (u1 && u2) {
+        snprintf(pod, sizeof pod, "%.*s", (int)(u1 - name), name);
+        snprintf(ns, sizeof ns, "%.*s", (int)(u2 - u1 - 1), u1 + 1);
+        snprintf(ctr, sizeof ctr, "%s", u2 + 1);
+    }
+    husk_row_pod_log_link row = {path, target, pod[0] ? pod : NULL, ns[0] ? ns : NULL,
+                                 ctr[0] ? ctr : NULL, id, x->r->fs_db_id};
+    x->rc = husk_casedb_add_pod_log_link(x->db, &row, x->err);
+    return x->rc < 0 ? -1 : 0;
+}
+
 int husk_kubelet_analyse(const husk_docker_root *r, husk_casedb *db, husk_diag *diag,
                          husk_err *err)
 {
@@ -281,5 +319,7 @@ int husk_kubelet_analyse(const husk_docker_root *r, husk_casedb *db, husk_diag *
     manifests_ctx m = {&x, dir};
     if (x.rc == 0 && husk_fs_lookup(r->fs, dir, HUSK_LOOKUP_FOLLOW, &dino, NULL) == 0)
         husk_fs_list_dir(r->fs, dino, manifest_cb, &m, &e);
+    if (x.rc == 0 && husk_fs_lookup(r->fs, "/var/log/containers", 0, &dino, NULL) == 0)
+        husk_fs_list_dir(r->fs, dino, log_link_cb, &x, &e);
     return x.rc;
 }

@@ -155,3 +155,12 @@ for img in husk_base_1.0 husk_web_2.3; do
         "$(jq -r '"\(.CreatedAt)|\(.CreatedBy)|\(.Comment)"' "$T/history/$img.json")" \
         "$("$HUSK" history --json "$db" "$ref" | jq -r '"\(.CreatedAt)|\(.CreatedBy)|\(.Comment)"')"
 done
+
+# ---- node-g: /var/log/containers ----------------------------------------------------------
+T=$TESTDATA/node-g-k8s-containerd/truth
+db=$WORK/ctrd-g.db
+check_eq "node-g: /var/log/containers links and their targets" \
+    "$(sort "$T/var-log-containers.tsv" | tr '\t' '|')" \
+    "$(sql "$db" "select path, target from pod_log_links" | sort)"
+check_eq "node-g: each link names its container's ID, pod and container as the case knows them" 0 \
+    "$(sql "$db" "select count(*) from pod_log_links l left join containers c on c.id = l.container_id where c.name is not l.container or c.pod_uid is null")"
