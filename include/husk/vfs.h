@@ -163,6 +163,10 @@ ssize_t husk_fs_get_xattr(husk_fs *fs, uint64_t ino, const char *name, uint8_t *
 
 /* Overlay semantics (overlayfs, formats.md 1.6). */
 int husk_stat_is_whiteout(const husk_stat *st); /* char device 0/0 */
+/* 1 when name (len bytes, from a directory of the evidence) is one a kernel could have made:
+ * 1 to 255 bytes, no '/' and no NUL, not "." or "..". Others would break the paths built from
+ * them (a crafted "../x" climbs out of a tree). */
+int husk_name_ok(const char *name, size_t len);
 /* 1 when the directory carries trusted.overlay.opaque or user.overlay.opaque = "y". */
 int husk_fs_is_opaque(husk_fs *fs, uint64_t ino, husk_err *err);
 

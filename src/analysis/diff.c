@@ -185,9 +185,7 @@ static int dlist_cb(const husk_dirent *d, void *ctx)
 {
     dlist *l = ctx;
     /* a name the kernel could never have made would break paths: count it, keep going */
-    if (d->name_len == 0 || d->name_len > 255 || memchr(d->name, '/', d->name_len) ||
-        memchr(d->name, '\0', d->name_len) || (d->name_len == 1 && d->name[0] == '.') ||
-        (d->name_len == 2 && d->name[0] == '.' && d->name[1] == '.')) {
+    if (!husk_name_ok(d->name, d->name_len)) {
         l->bad++;
         return 0;
     }

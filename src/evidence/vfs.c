@@ -505,6 +505,12 @@ ssize_t husk_fs_get_xattr(husk_fs *fs, uint64_t ino, const char *name, uint8_t *
     return f.len;
 }
 
+int husk_name_ok(const char *name, size_t len)
+{
+    return len > 0 && len <= 255 && !memchr(name, '/', len) && !memchr(name, '\0', len) &&
+           !(len == 1 && name[0] == '.') && !(len == 2 && name[0] == '.' && name[1] == '.');
+}
+
 int husk_stat_is_whiteout(const husk_stat *st)
 {
     return st->type == HUSK_FT_CHAR && st->rdev_major == 0 && st->rdev_minor == 0;

@@ -91,9 +91,7 @@ static const char *where(mctx *x)
 static int list_cb(const husk_dirent *d, void *ctx)
 {
     listing *l = ctx;
-    if (d->name_len == 0 || d->name_len > 255 || memchr(d->name, '/', d->name_len) ||
-        memchr(d->name, '\0', d->name_len) || (d->name_len == 1 && d->name[0] == '.') ||
-        (d->name_len == 2 && d->name[0] == '.' && d->name[1] == '.')) {
+    if (!husk_name_ok(d->name, d->name_len)) {
         l->bad++;
         return 0;
     }

@@ -145,8 +145,7 @@ static int one_token(kctx *x, const char *vol, const char *path)
 static int projected_cb(const husk_dirent *d, void *ctx)
 {
     kctx *x = ctx;
-    if (d->deleted || d->name_len == 0 || d->name_len > 253 || memchr(d->name, '/', d->name_len) ||
-        d->name[0] == '.')
+    if (d->deleted || !husk_name_ok(d->name, d->name_len) || d->name_len > 253 || d->name[0] == '.')
         return 0;
     char vol[256], path[1024];
     snprintf(vol, sizeof vol, "%.*s", (int)d->name_len, d->name);
@@ -161,8 +160,7 @@ static int projected_cb(const husk_dirent *d, void *ctx)
 static int pod_cb(const husk_dirent *d, void *ctx)
 {
     kctx *x = ctx;
-    if (d->deleted || d->name_len == 0 || d->name_len > 128 || memchr(d->name, '/', d->name_len) ||
-        d->name[0] == '.')
+    if (d->deleted || !husk_name_ok(d->name, d->name_len) || d->name_len > 128 || d->name[0] == '.')
         return 0;
     if (x->pods++ >= MAX_PODS)
         return 1;
@@ -214,8 +212,7 @@ typedef struct manifests_ctx {
 static int manifest_cb(const husk_dirent *d, void *ctx)
 {
     manifests_ctx *m = ctx;
-    if (d->deleted || d->name_len == 0 || d->name_len > 255 || d->name[0] == '.' ||
-        memchr(d->name, '/', d->name_len))
+    if (d->deleted || !husk_name_ok(d->name, d->name_len) || d->name[0] == '.')
         return 0;
     char path[1200];
     snprintf(path, sizeof path, "%s/%.*s", m->dir, (int)d->name_len, d->name);
@@ -256,7 +253,7 @@ static void static_pod_path(kctx *x, char *out, size_t n)
 static int log_link_cb(const husk_dirent *d, void *ctx)
 {
     kctx *x = ctx;
-    if (d->deleted || d->name_len < 70 || d->name_len > 255 || memchr(d->name, '/', d->name_len))
+    if (d->deleted || !husk_name_ok(d->name, d->name_len) || d->name_len < 70)
         return 0;
     char name[256], path[300], target[1024];
     snprintf(name, sizeof name, "%.*s", (int)d->name_len, d->name);

@@ -210,12 +210,30 @@ static void test_time_format(void **state)
     assert_int_equal(husk_ftype_from_mode(0120777), HUSK_FT_SYMLINK);
 }
 
+/* Names from a crafted directory: only what a kernel could have made passes. */
+static void test_name_ok(void **state)
+{
+    char long256[256];
+    memset(long256, 'a', sizeof long256);
+    assert_true(husk_name_ok("etc", 3));
+    assert_true(husk_name_ok("...", 3));
+    assert_true(husk_name_ok(".hidden", 7));
+    assert_true(husk_name_ok(long256, 255));
+    assert_false(husk_name_ok(long256, 256));
+    assert_false(husk_name_ok("", 0));
+    assert_false(husk_name_ok(".", 1));
+    assert_false(husk_name_ok("..", 2));
+    assert_false(husk_name_ok("../x", 4));
+    assert_false(husk_name_ok("a\0b", 3));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lookup_plain_and_dots), cmocka_unit_test(test_lookup_symlinks),
         cmocka_unit_test(test_long_paths_refused),    cmocka_unit_test(test_read_all_and_limit),
         cmocka_unit_test(test_overlay_markers),       cmocka_unit_test(test_time_format),
+        cmocka_unit_test(test_name_ok),
     };
     return cmocka_run_group_tests_name("vfs", tests, NULL, NULL);
 }
