@@ -26,6 +26,7 @@ typedef struct husk_docker_opts {
     int keep_secrets; /* --keep-secrets: store service-account tokens and kubeconfigs
                          themselves, not only their hashes and claims */
     const husk_progress *progress; /* optional: per container and volume */
+    int no_recover; /* --no-recover: no removed containers (containerd: no free-page scan) */
 } husk_docker_opts;
 
 /* A Docker data root on an opened file system. */

@@ -428,6 +428,7 @@ ls "$M/var/lib/containerd/io.containerd.grpc.v1.cri/containers/${CTR_ID[report]}
         "${POD_ID[report]}" "${CTR_ID[report]}" "${POD_UID[report]}" "$REP_LOGDIR" "${POD_UID[report]}"
     printf 'containers_symlink\t/var/log/containers/%s_batch_report-%s.log\n' "$REP_POD" "${CTR_ID[report]}"
 } >"$T/removed/report/node-paths.tsv"
+cp "$M$REP_LOGDIR/report/0.log" "$T/removed/report/0.log"
 CRI stopp "${POD_ID[report]}"
 CRI rmp "${POD_ID[report]}"
 # the kubelet's garbage collection of a deleted pod: its log directory, its /var/log/containers
@@ -506,6 +507,47 @@ CRI start "${CTR_ID[debug]}" 2>"$W/debug-start.err" || DEBUG_START="failed: $(tr
 log "privileged debug container start: $DEBUG_START"
 printf '%s\n' "$DEBUG_START" >"$T/debug-start.txt"
 sleep 2
+
+# ---------------------------------------------------------------------------------------------
+log "pod default/probe (removed just before imaging: bolt free pages, kept log directory)"
+# A one-off pod whose container ran and exited, then was removed by the kubelet's garbage
+# collection right before the node was imaged: StopPodSandbox, RemoveContainer (the kubelet also
+# deletes the container's log file and its /var/log/containers symlink, removeContainerLog),
+# RemovePodSandbox. The kubelet's later passes (evicting the pod's log directory, cleaning
+# /var/lib/kubelet/pods/<uid>) had not run yet: the directories stay, their files are deleted.
+PROBE_POD=probe-$(rand5)
+run_pod probe default "$PROBE_POD" "$(newuid)" api "$SEC_POD_DEFAULT" '{"app":"probe"}'
+read -r -d '' PROBE_SH <<'EOF2' || true
+echo "probe: checking node (HUSK-G-PROBE)"
+printf 'probe ran at %s\n' "$(date -u +%FT%TZ)" > /tmp/probe.out
+echo "probe: HUSK-G-PROBE-SECRET api key sk-test-0123456789abcdef" >&2
+echo "probe: done"
+EOF2
+create_ctr probe probe probe "$AGENT_IMG" "$PROBE_SH" "$SEC_CTR_DEFAULT" '[{"containerPath":"/host-etc","hostPath":"/etc","readonly":true}]'
+CRI start "${CTR_ID[probe]}"
+wait_ctr_exited probe 30
+sync
+capture_cri probe; capture_pod probe
+mkdir -p "$T/removed/probe"
+ctrn -n "$NS" containers info "${CTR_ID[probe]}" >"$T/removed/probe/ctr-info.json"
+ctrn -n "$NS" containers info "${POD_ID[probe]}" >"$T/removed/probe/ctr-info-sandbox.json"
+PROBE_LOG=$(logfile probe)
+cp "$M$PROBE_LOG" "$T/removed/probe/0.log"
+(cd "$M" && sha256sum ".$PROBE_LOG") | sed 's#  \./#  /#' >"$T/removed/probe/files.sha256"
+{
+    printf 'sandbox_id\t%s\ncontainer_id\t%s\npod_uid\t%s\npod_name\t%s\n' \
+        "${POD_ID[probe]}" "${CTR_ID[probe]}" "${POD_UID[probe]}" "$PROBE_POD"
+    printf 'log_dir\t/var/log/pods/default_%s_%s\nlog_file\t%s\n' "$PROBE_POD" "${POD_UID[probe]}" "$PROBE_LOG"
+    printf 'containers_symlink\t/var/log/containers/%s_default_probe-%s.log\n' "$PROBE_POD" "${CTR_ID[probe]}"
+} >"$T/removed/probe/node-paths.tsv"
+CRI stopp "${POD_ID[probe]}"
+CRI rm "${CTR_ID[probe]}"
+rm -f "$M$PROBE_LOG" "$M/var/log/containers/${PROBE_POD}_default_probe-${CTR_ID[probe]}.log"
+CRI rmp "${POD_ID[probe]}"
+printf '%s\tdefault\t%s\t%s\tremoved\tyes\tapi\n' "$PROBE_POD" "${POD_UID[probe]}" "${POD_ID[probe]}" >>"$T/pods.tsv"
+printf 'probe\t%s\t%s\tremoved\tyes\t%s\n' "$PROBE_POD" "${CTR_ID[probe]}" "$PROBE_LOG" >>"$T/containers.tsv"
+log "probe pod removed"
+sleep 1
 
 # ---------------------------------------------------------------------------------------------
 log "ground truth at imaging time"

@@ -99,6 +99,13 @@ image (new IDs, UIDs, times), not the same bytes.
   its \`/var/log/pods/...\` directory, \`/var/lib/kubelet/pods/<uid>/\` and \`/var/log/containers\` symlink were
   removed with \`rm\`. Before that, \`truth/removed/report/\` got their hashes and paths and
   \`truth/cri/inspect/report.json\`, \`truth/cri/inspectp/report.json\` the CRI view.
+* The kubelet's garbage collection of the one-off pod \`default/$PROBE_POD\`, **right before imaging**:
+  \`StopPodSandbox\`, \`RemoveContainer\` (and, as the kubelet's \`removeContainerLog\` does, the container's
+  log file \`probe/0.log\` and its \`/var/log/containers\` symlink deleted with \`rm\`), \`RemovePodSandbox\`.
+  The kubelet's later passes had not run: the pod's \`/var/log/pods/...\` directory and
+  \`/var/lib/kubelet/pods/<uid>/\` stay. Because nothing ran after it, containerd's freed \`meta.db\` pages
+  may still hold the removed records. Before removal, \`truth/removed/probe/\` got \`ctr containers info\` of the
+  container and of the sandbox, the log file itself (\`0.log\`) and the node paths.
 * The static pod manifest \`/etc/kubernetes/manifests/node-agent.yaml\` (the attacker's persistence in
   this story). A kubelet would start it; here the builder started it through CRI as the kubelet
   would: name \`node-agent-$NAME\`, UID = the manifest's MD5 (\`$AG_UID\`; kubelets use a hash of the
@@ -128,6 +135,9 @@ $(ctr_rows)
   termination-log.
 * **report** (pod batch/$REP_POD, removed): wrote \`/work/out/export.csv\` (500 rows \`HUSK-G-REPORT row …\`),
   logged an upload to 203.0.113.50 on stderr, exited 0; then its pod was stopped and removed (see above).
+* **probe** (pod default/$PROBE_POD, removed last): image husk.local/node-agent:1.0, \`/etc\` of the node mounted
+  read-only at \`/host-etc\`; printed \`HUSK-G-PROBE\` on stdout and a fake API key
+  (\`HUSK-G-PROBE-SECRET\`) on stderr, wrote \`/tmp/probe.out\` and exited 0; then removed (see above).
 * **agent** (running, static pod kube-system/node-agent-$NAME, sandbox \`privileged\` with host network,
   PID and IPC namespaces): capabilities added SYS_ADMIN, SYS_PTRACE, NET_ADMIN, DAC_READ_SEARCH, seccomp
   and AppArmor unconfined, **hostPath \`/\` mounted at \`/host\`** (propagation private: the chroot's / is not a shared mount, so host-to-container is refused). Its
@@ -153,7 +163,8 @@ $(ctr_rows)
 | \`var-log-pods/\` | a copy of the node's \`/var/log/pods\` tree (the log files as containerd wrote them) |
 | \`var-log-containers.tsv\` | the \`/var/log/containers\` symlinks and their targets |
 | \`files.sha256\` | sha256 of the files under /var/log/pods, /var/lib/kubelet, /etc/kubernetes, /etc/containerd and of the files the agent wrote |
-| \`removed/report/\` | the removed pod: node paths, sha256 of its files before removal, its CRI container directory listing |
+| \`removed/report/\` | the removed pod: node paths, sha256 of its files before removal, its log file (\`0.log\`), its CRI container directory listing |
+| \`removed/probe/\` | the pod removed right before imaging: \`ctr containers info\` of its container and sandbox, its log file, node paths |
 | \`paths.tsv\` | containerd root, CRI root, web's token volume, every container's log path |
 | \`debug-start.txt\` | the result of starting the privileged container |
 | \`engine.txt\`, \`layout.txt\`, \`imaging-time.txt\`, \`disk-size-bytes.txt\` | |

@@ -225,9 +225,12 @@ static int analyse_containerd(husk_casedb *db, husk_node *n, const husk_analyse_
                               const int64_t *fs_ids, int64_t *const *root_ids, husk_diag *diag,
                               husk_err *err)
 {
-    husk_docker_opts dopts = {.hash_images = o->hash_images, .keep_secrets = o->keep_secrets};
+    husk_docker_opts dopts = {.hash_images = o->hash_images, .keep_secrets = o->keep_secrets,
+                              .no_recover = o->no_recover};
     int r = 0;
-    for (size_t i = 0; r == 0 && i < n->nfs; i++)
+    for (size_t i = 0; r == 0 && i < n->nfs; i++) {
+        husk_docker_root cri = {0};
+        const char *ctrd_path = NULL;
         for (size_t j = 0; r == 0 && j < n->fss[i].roots.n; j++) {
             const husk_data_root *d = &n->fss[i].roots.v[j];
             int ctrd = strcmp(d->runtime, "containerd") == 0;
@@ -238,7 +241,30 @@ static int analyse_containerd(husk_casedb *db, husk_node *n, const husk_analyse_
             snprintf(cr.path, sizeof cr.path, "%s", d->path);
             r = ctrd ? husk_containerd_analyse(&cr, db, diag, err)
                      : husk_kubelet_analyse(&cr, db, diag, err);
+            /* a Kubernetes node: the containerd root with the CRI plugin's directory, or the
+             * kubelet's */
+            char p[700];
+            uint64_t ino;
+            snprintf(p, sizeof p, "%s/io.containerd.grpc.v1.cri", d->path);
+            if (ctrd && husk_fs_lookup(cr.fs, p, 0, &ino, NULL) == 0) {
+                cri = cr;
+                ctrd_path = n->fss[i].roots.v[j].path;
+            } else if (!ctrd && !cri.fs) {
+                cri = cr;
+            }
         }
+        /* pods and CRI containers removed from it, from its recovered view */
+        if (r == 0 && cri.fs && !o->no_recover) {
+            husk_fs *view = NULL;
+            husk_err e = {0};
+            if (husk_recovered_view(cri.fs, diag, &view, &e) == 0) {
+                r = husk_cri_removed(view, &cri, ctrd_path, db, diag, err);
+                husk_fs_close(view);
+            } else if (e.code != HUSK_E_NOTFOUND && e.code != HUSK_E_UNSUPPORTED) {
+                husk_diag_report(diag, "recovery", cri.path, -1, "no recovered view: %s", e.msg);
+            }
+        }
+    }
     return r;
 }
 

@@ -71,12 +71,15 @@ typedef struct cri_run {
     int skipping; /* inside an over-long line */
     uint64_t off, bad;
     int fatal;
+    int recovered; /* fs is a recovered view: deleted files count, each with its provenance */
+    char how[256];
 } cri_run;
 
 static int collect(const husk_dirent *d, void *ctx)
 {
     cri_run *x = ctx;
-    if (d->deleted || d->name_len < x->baselen || memcmp(d->name, x->base, x->baselen) != 0)
+    if ((d->deleted && !x->recovered) || d->name_len < x->baselen ||
+        memcmp(d->name, x->base, x->baselen) != 0)
         return 0;
     int live = d->name_len == x->baselen;
     if (!live && d->name[x->baselen] != '.')
@@ -187,6 +190,13 @@ static int read_one(cri_run *x, const cri_file *f, char *buf, husk_err *err)
         husk_diag_report(x->diag, "logs", x->file, -1, "not a readable regular file");
         return 0;
     }
+    if (x->recovered) { /* each file of a recovered view says how it was rebuilt */
+        husk_prov p = {"live", 1.0};
+        if (husk_fs_provenance(x->fs, f->ino, &p, x->how, sizeof x->how) == 0 && p.recovered_from) {
+            x->recovered_from = p.recovered_from;
+            x->confidence = p.confidence;
+        }
+    }
     husk_gunzip *gz = NULL;
     if (f->gz && husk_gunzip_new(HUSK_LOG_MAX_GUNZIP, &gz, err) < 0)
         return -HUSK_E_NOMEM;
@@ -236,7 +246,8 @@ int husk_cri_logs(husk_fs *fs, const char *log_path, const char *container_id,
     }
     cri_run x = {.fs = fs, .db = db, .diag = diag, .container_id = container_id,
                  .recovered_from = prov->recovered_from, .confidence = prov->confidence,
-                 .base = slash + 1, .baselen = strlen(slash + 1)};
+                 .base = slash + 1, .baselen = strlen(slash + 1),
+                 .recovered = prov->recovered_from && strcmp(prov->recovered_from, "live") != 0};
     x.v = calloc(MAX_CRI_FILES, sizeof *x.v);
     char *buf = malloc(READ_SLICE);
     int rc = x.v && buf ? 0 : husk_err_set(err, HUSK_E_NOMEM, "out of memory");

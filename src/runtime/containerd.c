@@ -248,6 +248,43 @@ static int each_bucket(ctx *x, const husk_bolt_bucket *b, const char *ns, each_f
     return rc;
 }
 
+/*
+ * One container record's pages. A live record is its bucket. A record rebuilt from meta.db's
+ * free pages (recovered_from "bolt-free") is the leaf pages that held its keys, each opened as
+ * a bucket of its own: a record too big for one leaf was split by bbolt, the spec on a leaf of
+ * its own, so it comes back in up to two parts.
+ */
+typedef struct rec {
+    husk_bolt_bucket part[2];
+    int n;
+    const char *recovered_from; /* NULL: live */
+    double confidence;
+} rec;
+
+static const char *rec_str(ctx *x, const rec *r, const char *key, char *out, size_t n)
+{
+    for (int i = 0; i < r->n; i++)
+        if (get_str(x, &r->part[i], key, out, n)[0])
+            break;
+    return out;
+}
+
+static const char *rec_time(ctx *x, const rec *r, const char *key, char out[40])
+{
+    for (int i = 0; i < r->n; i++)
+        if (get_time(x, &r->part[i], key, out))
+            return out;
+    return NULL;
+}
+
+static int rec_child(ctx *x, const rec *r, const char *name, husk_bolt_bucket *out)
+{
+    for (int i = 0; i < r->n; i++)
+        if (husk_bolt_bucket_child(x->meta, &r->part[i], name, strlen(name), out, NULL) == 0)
+            return 0;
+    return -1;
+}
+
 /* ---- snapshotter ------------------------------------------------------------------------ */
 
 static int snap_cmp(const void *a, const void *b)
@@ -711,12 +748,34 @@ static json_t *any_json(ctx *x, const husk_bolt_bucket *b, const char *key)
     return json_loadb((const char *)val, vl, 0, NULL);
 }
 
-static json_t *extension(ctx *x, const husk_bolt_bucket *b, const char *name)
+static json_t *rec_any(ctx *x, const rec *r, const char *key)
+{
+    json_t *j = NULL;
+    for (int i = 0; !j && i < r->n; i++)
+        j = any_json(x, &r->part[i], key);
+    return j;
+}
+
+static json_t *extension(ctx *x, const rec *r, const char *name)
 {
     husk_bolt_bucket ext;
-    if (husk_bolt_bucket_child(x->meta, b, "extensions", 10, &ext, NULL) < 0)
+    if (rec_child(x, r, "extensions", &ext) < 0)
         return NULL;
     return any_json(x, &ext, name);
+}
+
+static char *rec_bucket_json(ctx *x, const rec *r, const char *name, json_t **keep)
+{
+    char *s = NULL;
+    for (int i = 0; !s && i < r->n; i++)
+        s = bucket_json(x, &r->part[i], name, keep);
+    return s;
+}
+
+/* A CRI annotation of an OCI spec ("io.kubernetes.cri.sandbox-id"). */
+static const char *annotation(json_t *spec, const char *key)
+{
+    return json_string_value(json_object_get(json_object_get(spec, "annotations"), key));
 }
 
 /* The CRI status checkpoint of a container (state, times, exit code, pid). */
@@ -787,8 +846,7 @@ static int write_mounts(ctx *x, const char *id, json_t *spec, char **binds)
     return rc;
 }
 
-static int container_rec(ctx *x, const char *ns, const char *id, const husk_bolt_bucket *b,
-                         void *arg)
+static int container_write(ctx *x, const char *ns, const char *id, const rec *r)
 {
     /* Docker's own containers (namespace moby) are written from config.v2.json by the Docker
      * reader; here they only get their diff */
@@ -803,21 +861,26 @@ static int container_rec(ctx *x, const char *ns, const char *id, const husk_bolt
     if (known)
         return 0;
     char image[1024], snapshotter[64], key[1024], sandbox[256], runtime[256], cr[40], up[40];
-    get_str(x, b, "image", image, sizeof image);
-    get_str(x, b, "snapshotter", snapshotter, sizeof snapshotter);
-    get_str(x, b, "snapshotKey", key, sizeof key);
-    get_str(x, b, "sandboxid", sandbox, sizeof sandbox);
+    rec_str(x, r, "image", image, sizeof image);
+    rec_str(x, r, "snapshotter", snapshotter, sizeof snapshotter);
+    rec_str(x, r, "snapshotKey", key, sizeof key);
+    rec_str(x, r, "sandboxid", sandbox, sizeof sandbox);
     husk_bolt_bucket rt;
     runtime[0] = '\0';
-    if (husk_bolt_bucket_child(x->meta, b, "runtime", 7, &rt, NULL) == 0)
+    if (rec_child(x, r, "runtime", &rt) == 0)
         get_str(x, &rt, "name", runtime, sizeof runtime);
     json_t *labels = NULL;
-    char *labels_s = bucket_json(x, b, "labels", &labels);
-    json_t *spec = any_json(x, b, "spec");
-    json_t *meta = extension(x, b, "io.cri-containerd.container.metadata");
-    json_t *smeta = extension(x, b, "io.cri-containerd.sandbox.metadata");
-    json_t *status = cri_status(x, id);
+    char *labels_s = rec_bucket_json(x, r, "labels", &labels);
+    json_t *spec = rec_any(x, r, "spec");
+    json_t *meta = extension(x, r, "io.cri-containerd.container.metadata");
+    json_t *smeta = extension(x, r, "io.cri-containerd.sandbox.metadata");
+    json_t *status = r->recovered_from ? NULL : cri_status(x, id);
     json_t *md = json_object_get(meta ? meta : smeta, "Metadata");
+    const char *md_id = json_string_value(json_object_get(md, "ID"));
+    if (r->recovered_from && md && (!md_id || strcmp(md_id, id) != 0)) {
+        /* the extensions page of a removed record was reused since: not this container's */
+        md = NULL;
+    }
     const char *kind = json_string_value(json_object_get(labels, "io.cri-containerd.kind"));
     const char *pod_uid = json_string_value(json_object_get(labels, "io.kubernetes.pod.uid"));
     /* the container's name as the kubelet gave it ("web"); for a sandbox, the pod's name; else
@@ -827,6 +890,15 @@ static int container_rec(ctx *x, const char *ns, const char *id, const husk_bolt
         name = json_string_value(json_object_get(labels, "io.kubernetes.pod.name"));
     if (!name)
         name = json_string_value(json_object_get(md, "Name"));
+    /* a record from free pages may have lost its labels page: the CRI plugin also put the pod's
+     * and the container's names into the spec's annotations */
+    if (!kind)
+        kind = annotation(spec, "io.kubernetes.cri.container-type");
+    if (!pod_uid)
+        pod_uid = annotation(spec, "io.kubernetes.cri.sandbox-uid");
+    if (!name)
+        name = annotation(spec, kind && !strcmp(kind, "sandbox") ? "io.kubernetes.cri.sandbox-name"
+                                                                 : "io.kubernetes.cri.container-name");
 
     json_t *args = husk_json_get(spec, "process.args");
     json_t *rest = json_array();
@@ -848,7 +920,7 @@ static int container_rec(ctx *x, const char *ns, const char *id, const husk_bolt
         privileged = 0;
 
     char started[40], finished[40], created2[40];
-    const char *state = "unknown";
+    const char *state = r->recovered_from ? "removed" : "unknown";
     if (status) {
         state = ns_time(status, "FinishedAt", finished)  ? "exited"
                 : ns_time(status, "StartedAt", started) ? "running"
@@ -875,8 +947,8 @@ static int container_rec(ctx *x, const char *ns, const char *id, const husk_bolt
     husk_row_container row = {
         .id = id,
         .name = name,
-        .image_ref = image[0] ? image : NULL,
-        .created = created2[0] ? created2 : get_time(x, b, "createdat", cr),
+        .image_ref = image[0] ? image : annotation(spec, "io.kubernetes.cri.image-name"),
+        .created = created2[0] ? created2 : rec_time(x, r, "createdat", cr),
         .started_at = started[0] ? started : NULL,
         .finished_at = finished[0] ? finished : NULL,
         .state = state,
@@ -911,15 +983,17 @@ static int container_rec(ctx *x, const char *ns, const char *id, const husk_bolt
         .readonly_rootfs = json_is_true(husk_json_get(spec, "root.readonly")),
         .binds = binds,
         .config_json = spec_s,
-        .recovered_from = "live",
-        .confidence = 1.0,
+        .recovered_from = r->recovered_from ? r->recovered_from : "live",
+        .confidence = r->recovered_from ? r->confidence : 1.0,
         .data_root_id = x->r->db_id,
         .runtime = "containerd",
         .ns = ns,
         .pod_uid = pod_uid,
-        .sandbox_id = sandbox[0] ? sandbox : json_string_value(json_object_get(md, "SandboxID")),
+        .sandbox_id = sandbox[0]                                     ? sandbox
+                      : json_string_value(json_object_get(md, "SandboxID")) ? json_string_value(json_object_get(md, "SandboxID"))
+                                                                   : annotation(spec, "io.kubernetes.cri.sandbox-id"),
     };
-    (void)get_time(x, b, "updatedat", up);
+    (void)rec_time(x, r, "updatedat", up);
     if (rc == 0)
         rc = husk_casedb_add_container(x->db, &row, x->err);
     /* a CRI sandbox is a pod */
@@ -929,23 +1003,30 @@ static int container_rec(ctx *x, const char *ns, const char *id, const husk_bolt
         char *pl = dump(json_object_get(pc, "labels")), *pa = dump(json_object_get(pc, "annotations"));
         char *pcs = dump(md);
         /* NamespaceMode: 0 POD, 1 CONTAINER, 2 NODE (the host's) */
+        const char *pname = json_string_value(json_object_get(labels, "io.kubernetes.pod.name"));
+        const char *pns = json_string_value(json_object_get(labels, "io.kubernetes.pod.namespace"));
+        const char *logdir = json_string_value(json_object_get(pc, "log_directory"));
         husk_row_pod pod = {
             .uid = pod_uid,
-            .name = json_string_value(json_object_get(labels, "io.kubernetes.pod.name")),
-            .ns = json_string_value(json_object_get(labels, "io.kubernetes.pod.namespace")),
+            .name = pname ? pname : annotation(spec, "io.kubernetes.cri.sandbox-name"),
+            .ns = pns ? pns : annotation(spec, "io.kubernetes.cri.sandbox-namespace"),
             .sandbox_id = id,
             .created = row.created,
             .state = state,
             .hostname = json_string_value(json_object_get(pc, "hostname")),
-            .log_directory = json_string_value(json_object_get(pc, "log_directory")),
-            .host_network = json_integer_value(json_object_get(nso, "network")) == 2,
-            .host_pid = json_integer_value(json_object_get(nso, "pid")) == 2,
-            .host_ipc = json_integer_value(json_object_get(nso, "ipc")) == 2,
+            .log_directory = logdir ? logdir : annotation(spec, "io.kubernetes.cri.sandbox-log-directory"),
+            /* without the CRI metadata (a removed sandbox's), the spec's namespaces say it */
+            .host_network = nso ? json_integer_value(json_object_get(nso, "network")) == 2
+                                : !strcmp(row.network_mode ? row.network_mode : "", "host"),
+            .host_pid = nso ? json_integer_value(json_object_get(nso, "pid")) == 2
+                            : !strcmp(row.pid_mode ? row.pid_mode : "", "host"),
+            .host_ipc = nso ? json_integer_value(json_object_get(nso, "ipc")) == 2
+                            : !strcmp(row.ipc_mode ? row.ipc_mode : "", "host"),
             .labels = pl,
             .annotations = pa,
             .config_json = pcs,
-            .recovered_from = "live",
-            .confidence = 1.0,
+            .recovered_from = row.recovered_from,
+            .confidence = row.confidence,
             .data_root_id = x->r->db_id,
         };
         rc = husk_casedb_add_pod(x->db, &pod, x->err);
@@ -953,7 +1034,7 @@ static int container_rec(ctx *x, const char *ns, const char *id, const husk_bolt
         free(pa);
         free(pcs);
     }
-    if (rc == 0 && key[0] && !strcmp(snapshotter, "overlayfs"))
+    if (rc == 0 && key[0] && !strcmp(snapshotter, "overlayfs") && !r->recovered_from)
         diff_of(x, ns, id, key);
     const char *log_path = json_string_value(json_object_get(md, "LogPath"));
     if (rc == 0 && log_path && log_path[0] == '/') {
@@ -980,6 +1061,14 @@ static int container_rec(ctx *x, const char *ns, const char *id, const husk_bolt
     return rc;
 }
 
+static int container_rec(ctx *x, const char *ns, const char *id, const husk_bolt_bucket *b,
+                         void *arg)
+{
+    (void)arg;
+    rec r = {.part = {*b}, .n = 1};
+    return container_write(x, ns, id, &r);
+}
+
 /* ---- the walk --------------------------------------------------------------------------- */
 
 static int namespace_rec(ctx *x, const char *unused, const char *ns, const husk_bolt_bucket *b,
@@ -1004,6 +1093,180 @@ static int namespace_rec(ctx *x, const char *unused, const char *ns, const husk_
         }
         rc = each_bucket(x, &sub, ns, parts[i].fn, NULL);
     }
+    return rc;
+}
+
+/* ---- removed containers from meta.db's free pages ------------------------------------------ */
+
+/* A free leaf page that held part of a container record. */
+struct free_part {
+    uint64_t pgid;
+    int has_spec;
+    char key[160]; /* its snapshotKey, when the page holds one */
+};
+
+typedef struct free_scan {
+    struct free_part *v;
+    size_t n, cap;
+    int nomem;
+} free_scan;
+
+static struct free_part *free_part_of(free_scan *f, uint64_t pgid)
+{
+    if (f->n && f->v[f->n - 1].pgid == pgid) /* the scan reports a page's elements together */
+        return &f->v[f->n - 1];
+    if (f->n >= MAX_ITEMS)
+        return NULL;
+    if (f->n == f->cap) {
+        size_t nc = f->cap ? f->cap * 2 : 32;
+        void *p = realloc(f->v, nc * sizeof *f->v);
+        if (!p) {
+            f->nomem = 1;
+            return NULL;
+        }
+        f->v = p, f->cap = nc;
+    }
+    struct free_part *fp = &f->v[f->n++];
+    memset(fp, 0, sizeof *fp);
+    fp->pgid = pgid;
+    return fp;
+}
+
+/* Top-level elements of free leaves named "spec" or "snapshotKey": the pages of container
+ * records (containerd's containers.go writes both keys into every container's bucket). */
+static int free_cb(const husk_bolt_entry *e, void *arg)
+{
+    free_scan *f = arg;
+    if (e->parent || e->is_bucket || e->pgid == 0)
+        return 0;
+    int spec = e->klen == 4 && !memcmp(e->key, "spec", 4);
+    int key = e->klen == 11 && !memcmp(e->key, "snapshotKey", 11);
+    if (!spec && !key)
+        return 0;
+    struct free_part *fp = free_part_of(f, e->pgid);
+    if (!fp)
+        return 0;
+    if (spec)
+        fp->has_spec = 1;
+    if (key && e->vlen > 0 && e->vlen < sizeof fp->key && !memchr(e->val, 0, e->vlen)) {
+        memcpy(fp->key, e->val, e->vlen);
+        fp->key[e->vlen] = '\0';
+    }
+    return 0;
+}
+
+/* The container ID at the end of an OCI spec's cgroupsPath: the CRI plugin and Docker both
+ * name the container's cgroup after it ("/kubepods/besteffort/pod<uid>/<id>",
+ * "kubepods-besteffort-pod<uid>.slice:cri-containerd:<id>", "system.slice:docker:<id>").
+ * Only a 64-hex name is taken. */
+static int spec_cgroup_id(json_t *spec, char id[65])
+{
+    const char *cg = husk_json_str(spec, "linux.cgroupsPath");
+    if (!cg)
+        return -1;
+    const char *a = strrchr(cg, '/'), *b = strrchr(cg, ':');
+    const char *t = a > b ? a : b;
+    t = t ? t + 1 : cg;
+    if (strlen(t) != 64 || strspn(t, "0123456789abcdef") != 64)
+        return -1;
+    memcpy(id, t, 65);
+    return 0;
+}
+
+static int id_known(ctx *x, const char *id)
+{
+    sqlite3_stmt *st = NULL;
+    int known = 0;
+    if (sqlite3_prepare_v2(husk_casedb_sqlite(x->db), "SELECT 1 FROM containers WHERE id = ?", -1,
+                           &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+        known = sqlite3_step(st) == SQLITE_ROW;
+        sqlite3_finalize(st);
+    }
+    return known;
+}
+
+/*
+ * Containers and pod sandboxes that are no longer in meta.db but whose record survives on its
+ * free pages (recovered_from "bolt-free"). bbolt copies every page it changes and frees the old
+ * copy, so the last version of a removed container's record often outlives the removal until
+ * containerd reuses the page. The spec's leaf names the container through its cgroupsPath (and
+ * the CRI annotations name its pod); the leaf with the other keys (image, labels, runtime,
+ * extensions) is matched to it by its snapshotKey, which the CRI plugin and Docker set to the
+ * container ID. Older copies of records that are still live are skipped; of several copies of a
+ * removed one, the one updated last is kept.
+ */
+static int free_containers(ctx *x)
+{
+    free_scan f = {0};
+    husk_err e = {0};
+    unsigned damaged = 0;
+    if (husk_bolt_scan_free(x->meta, free_cb, &f, &damaged, &e) < 0)
+        husk_diag_report(x->diag, "recovery", x->obj, -1, "free-page scan: %s", e.msg);
+    if (f.nomem) {
+        free(f.v);
+        return husk_err_set(x->err, HUSK_E_NOMEM, "out of memory");
+    }
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < f.n; i++) {
+        if (!f.v[i].has_spec)
+            continue;
+        rec r = {.n = 1, .recovered_from = "bolt-free", .confidence = 0.6};
+        r.part[0].root = f.v[i].pgid;
+        json_t *spec = rec_any(x, &r, "spec");
+        char id[65], up[40], up2[40];
+        if (!spec || spec_cgroup_id(spec, id) < 0 || id_known(x, id)) {
+            json_decref(spec);
+            continue;
+        }
+        json_decref(spec);
+        /* of several free copies of this record, the one updated last */
+        int newest = 1;
+        rec_time(x, &r, "updatedat", up);
+        for (size_t j = 0; newest && j < f.n; j++) {
+            if (j == i || !f.v[j].has_spec)
+                continue;
+            rec o = {.n = 1};
+            o.part[0].root = f.v[j].pgid;
+            json_t *s2 = rec_any(x, &o, "spec");
+            char id2[65];
+            if (s2 && spec_cgroup_id(s2, id2) == 0 && !strcmp(id, id2)) {
+                rec_time(x, &o, "updatedat", up2);
+                int c = strcmp(up2[0] ? up2 : "", up[0] ? up : "");
+                if (c > 0 || (c == 0 && j > i))
+                    newest = 0;
+            }
+            json_decref(s2);
+        }
+        if (!newest)
+            continue;
+        /* the record's other leaf, when it survived too */
+        for (size_t j = 0; j < f.n; j++)
+            if (j != i && !f.v[j].has_spec && !strcmp(f.v[j].key, id)) {
+                r.part[r.n].root = f.v[j].pgid;
+                r.n = 2;
+                r.confidence = 0.7;
+                break;
+            }
+        json_t *s3 = rec_any(x, &r, "spec");
+        const char *ns = annotation(s3, "io.kubernetes.cri.container-type") ? "k8s.io" : NULL;
+        husk_bolt_info bi;
+        husk_bolt_get_info(x->meta, &bi);
+        char other[160];
+        if (r.n == 2)
+            snprintf(other, sizeof other, " and page %llu (image, labels, runtime; matched by its "
+                     "snapshotKey)", (unsigned long long)r.part[1].root);
+        else
+            snprintf(other, sizeof other, "; the page with its image, labels and extensions was "
+                     "not found");
+        husk_diag_report(x->diag, "recovery", x->obj, (int64_t)(f.v[i].pgid * bi.page_size),
+                         "container %s: record rebuilt from free meta.db page %llu (spec; the ID "
+                         "from its cgroupsPath)%s",
+                         id, (unsigned long long)f.v[i].pgid, other);
+        json_decref(s3);
+        rc = container_write(x, ns, id, &r);
+    }
+    free(f.v);
     return rc;
 }
 
@@ -1070,6 +1333,8 @@ int husk_containerd_analyse(const husk_docker_root *r, husk_casedb *db, husk_dia
         husk_diag_report(diag, PHASE, x.obj, -1, "no v1 bucket: %s", e.msg);
     if (rc == 0)
         rc = docker_diffs(&x);
+    if (rc == 0 && !(r->opts && r->opts->no_recover))
+        rc = free_containers(&x);
     for (size_t i = 0; i < x.nsnaps; i++) {
         free(x.snaps[i].name);
         free(x.snaps[i].parent);
