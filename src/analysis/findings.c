@@ -468,7 +468,8 @@ static int containers_pass(fctx *f)
                            "json(coalesce(binds, 'null')), 'MaskedPaths', "
                            "json(coalesce(masked_paths, 'null'))) "
                            "ELSE hostconfig_json END, config_json, "
-                           "coalesce(pod_uid, ''), coalesce(sandbox_id, '') "
+                           "coalesce(pod_uid, ''), coalesce(sandbox_id, ''), "
+                           "hostconfig_json IS NULL AND runtime = 'containerd' "
                            "FROM containers ORDER BY id",
                            -1, &st, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(f->s,
@@ -512,6 +513,7 @@ static int containers_pass(fctx *f)
         c->privileged = sqlite3_column_int(st, 7) == 1;
         snprintf(c->pod_uid, sizeof c->pod_uid, "%s", col_text(st, 10) ? col_text(st, 10) : "");
         snprintf(c->sandbox_id, sizeof c->sandbox_id, "%s", col_text(st, 11) ? col_text(st, 11) : "");
+        c->rights_src = sqlite3_column_int(st, 12) == 1 ? "OCI spec" : "hostconfig.json";
         int64_t started;
         if (husk_time_parse_ns(col_text(st, 4), &started) == 0 &&
             (!f->have_first_start || started < f->first_start_ns)) {

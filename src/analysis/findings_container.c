@@ -17,7 +17,7 @@ int rule_privileged(fctx *f, const frule *r, const fcontainer *c, json_t *hc, js
     if (!c->privileged && !json_is_true(json_object_get(hc, "Privileged")))
         return 0;
     return finding_emit(f, r, 0, c->id, NULL,
-                        "HostConfig.Privileged is true (hostconfig.json of %s, state %s)", c->label,
+                        "HostConfig.Privileged is true (%s of %s, state %s)", c->rights_src, c->label,
                         c->state);
 }
 
@@ -32,8 +32,8 @@ int rule_cap(fctx *f, const frule *r, const fcontainer *c, json_t *hc, json_t *c
         if (json_is_string(v) && husk_cap_normalise(json_string_value(v), norm, sizeof norm) == 0 &&
             strcmp(norm, want) == 0)
             return finding_emit(f, r, 0, c->id, NULL,
-                                "HostConfig.CapAdd contains %s (hostconfig.json of %s)",
-                                json_string_value(v), c->label);
+                                "HostConfig.CapAdd contains %s (%s of %s)",
+                                json_string_value(v), c->rights_src, c->label);
     }
     return 0;
 }
@@ -44,8 +44,8 @@ int rule_host_ns(fctx *f, const frule *r, const fcontainer *c, json_t *hc, json_
     json_t *v = json_object_get(hc, key);
     if (!json_is_string(v) || strcmp(json_string_value(v), "host") != 0)
         return 0;
-    return finding_emit(f, r, 0, c->id, NULL, "HostConfig.%s is \"host\" (hostconfig.json of %s)",
-                        key, c->label);
+    return finding_emit(f, r, 0, c->id, NULL, "HostConfig.%s is \"host\" (%s of %s)",
+                        key, c->rights_src, c->label);
 }
 
 /* Mount types whose source is a host path (a volume's source is Docker's own directory). */
@@ -175,8 +175,8 @@ int rule_devices(fctx *f, const frule *r, const fcontainer *c, json_t *hc, json_
     }
     if (n > 0)
         rc = finding_emit(f, r, !raw, c->id, NULL,
-                          "HostConfig.Devices/DeviceCgroupRules give %s%s (hostconfig.json of %s)",
-                          husk_sb_str(&ev), n > 8 ? ", ..." : "", c->label);
+                          "HostConfig.Devices/DeviceCgroupRules give %s%s (%s of %s)",
+                          husk_sb_str(&ev), n > 8 ? ", ..." : "", c->rights_src, c->label);
     husk_sb_release(&ev);
     return rc;
 }
@@ -221,11 +221,11 @@ int rule_security_opt(fctx *f, const frule *r, const fcontainer *c, json_t *hc, 
         if (strncmp(opt + strlen(which) + 1, "{", 1) == 0)
             return finding_emit(f, r, 0, c->id, NULL,
                                 "HostConfig.SecurityOpt has a seccomp profile whose "
-                                "defaultAction allows every syscall (hostconfig.json of %s)",
-                                c->label);
+                                "defaultAction allows every syscall (%s of %s)",
+                                c->rights_src, c->label);
         return finding_emit(f, r, 0, c->id, NULL,
-                            "HostConfig.SecurityOpt contains %s (hostconfig.json of %s)", opt,
-                            c->label);
+                            "HostConfig.SecurityOpt contains %s (%s of %s)", opt,
+                            c->rights_src, c->label);
     }
     /* config.v2.json keeps the profile the container was started with; a privileged container
      * always gets "unconfined" there, which the privileged rule already reports */
@@ -249,8 +249,8 @@ int rule_masked_paths(fctx *f, const frule *r, const fcontainer *c, json_t *hc, 
     json_t *ro = json_object_get(hc, "ReadonlyPaths");
     int ro_empty = json_is_array(ro) && json_array_size(ro) == 0;
     return finding_emit(f, r, 0, c->id, NULL,
-                        "HostConfig.MaskedPaths is []%s (hostconfig.json of %s)",
-                        ro_empty ? " and ReadonlyPaths is []" : "", c->label);
+                        "HostConfig.MaskedPaths is []%s (%s of %s)",
+                        ro_empty ? " and ReadonlyPaths is []" : "", c->rights_src, c->label);
 }
 
 int rule_writable_cgroups(fctx *f, const frule *r, const fcontainer *c, json_t *hc, json_t *cfg)

@@ -42,6 +42,8 @@ typedef struct fcontainer {
     int privileged;
     char pod_uid[80];    /* Kubernetes pod UID, "" when not a CRI container */
     char sandbox_id[80]; /* the CRI sandbox, "" when none */
+    const char *rights_src; /* where its rights were read: "hostconfig.json", or for a
+                               containerd container "OCI spec" (in Docker's terms) */
     fmount *mounts;
     size_t nmounts;
 } fcontainer;

@@ -15,6 +15,8 @@
 typedef struct ctr {
     char id[65];
     int has_name, has_cfg, has_hc;
+    int ctrd; /* a containerd container: its config is the OCI spec of its meta.db record, and
+                 it has no host config of its own */
     char from[32];
     double conf;
 } ctr;
@@ -83,14 +85,20 @@ static int one(husk_casedb *db, const ctr *c, husk_err *err)
     static const struct {
         const char *item, *file;
     } cfgs[] = {{"config", "config.v2.json"}, {"hostconfig", "hostconfig.json"}};
-    for (int i = 0; rc == 0 && i < 2; i++) {
+    for (int i = 0; rc == 0 && i < (c->ctrd ? 1 : 2); i++) {
         int have = i == 0 ? c->has_cfg : c->has_hc;
         r.item = cfgs[i].item;
         r.status = have ? "recovered" : "not-recovered";
         r.method = have ? c->from : NULL;
         r.confidence = have ? c->conf : -1;
-        if (have)
+        if (have && c->ctrd)
+            snprintf(detail, sizeof detail, "the OCI spec of its meta.db record (image, command, "
+                     "environment, mounts, rights)");
+        else if (have)
             snprintf(detail, sizeof detail, "%s parsed whole", cfgs[i].file);
+        else if (c->ctrd)
+            snprintf(detail, sizeof detail, "its meta.db record is gone and its free pages were "
+                     "reused: no image, command or rights");
         else
             why(s, c->id, cfgs[i].file,
                 "no copy in the journal, in free space or among the carved artefacts", detail,
@@ -143,7 +151,8 @@ int husk_recovery_summary_build(husk_casedb *db, husk_err *err)
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(s,
                            "SELECT id, name IS NOT NULL, config_json IS NOT NULL, "
-                           "hostconfig_json IS NOT NULL, recovered_from, confidence FROM "
+                           "hostconfig_json IS NOT NULL, recovered_from, confidence, "
+                           "runtime = 'containerd' FROM "
                            "containers WHERE state = 'removed' ORDER BY id",
                            -1, &st, NULL) != SQLITE_OK)
         return husk_err_set(err, HUSK_E_DB, "case database query: %s", sqlite3_errmsg(s));
@@ -170,6 +179,7 @@ int husk_recovery_summary_build(husk_casedb *db, husk_err *err)
         if (sqlite3_column_text(st, 4))
             snprintf(c->from, sizeof c->from, "%s", (const char *)sqlite3_column_text(st, 4));
         c->conf = sqlite3_column_type(st, 5) == SQLITE_NULL ? -1 : sqlite3_column_double(st, 5);
+        c->ctrd = sqlite3_column_int(st, 6) == 1;
     }
     sqlite3_finalize(st);
     for (size_t i = 0; rc == 0 && i < nv; i++)

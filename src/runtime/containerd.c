@@ -1102,7 +1102,9 @@ static int namespace_rec(ctx *x, const char *unused, const char *ns, const husk_
 struct free_part {
     uint64_t pgid;
     int has_spec;
-    char key[160]; /* its snapshotKey, when the page holds one */
+    char key[160];  /* its snapshotKey, when the page holds one */
+    char id[65];    /* a spec page: the container ID from the spec's cgroupsPath */
+    char upd[40];   /* a spec page: its updatedat */
 };
 
 typedef struct free_scan {
@@ -1173,6 +1175,21 @@ static int spec_cgroup_id(json_t *spec, char id[65])
     return 0;
 }
 
+/* Spec pages first, by ID, the copy updated last first; then the other pages by snapshotKey. */
+static int free_part_cmp(const void *a, const void *b)
+{
+    const struct free_part *x = a, *y = b;
+    if (x->has_spec != y->has_spec)
+        return y->has_spec - x->has_spec;
+    if (!x->has_spec)
+        return strcmp(x->key, y->key);
+    int c = strcmp(x->id, y->id);
+    if (c)
+        return c;
+    c = strcmp(y->upd, x->upd);
+    return c ? c : (x->pgid < y->pgid) - (x->pgid > y->pgid);
+}
+
 static int id_known(ctx *x, const char *id)
 {
     sqlite3_stmt *st = NULL;
@@ -1194,7 +1211,8 @@ static int id_known(ctx *x, const char *id)
  * the CRI annotations name its pod); the leaf with the other keys (image, labels, runtime,
  * extensions) is matched to it by its snapshotKey, which the CRI plugin and Docker set to the
  * container ID. Older copies of records that are still live are skipped; of several copies of a
- * removed one, the one updated last is kept.
+ * removed one, the one updated last is kept. Each spec is parsed once and the pages are sorted,
+ * so a crafted file with many free pages costs n log n, not n squared.
  */
 static int free_containers(ctx *x)
 {
@@ -1207,55 +1225,48 @@ static int free_containers(ctx *x)
         free(f.v);
         return husk_err_set(x->err, HUSK_E_NOMEM, "out of memory");
     }
-    int rc = 0;
-    for (size_t i = 0; rc == 0 && i < f.n; i++) {
+    for (size_t i = 0; i < f.n; i++) {
         if (!f.v[i].has_spec)
             continue;
-        rec r = {.n = 1, .recovered_from = "bolt-free", .confidence = 0.6};
+        rec r = {.n = 1};
         r.part[0].root = f.v[i].pgid;
         json_t *spec = rec_any(x, &r, "spec");
-        char id[65], up[40], up2[40];
-        if (!spec || spec_cgroup_id(spec, id) < 0 || id_known(x, id)) {
-            json_decref(spec);
-            continue;
-        }
+        if (!spec || spec_cgroup_id(spec, f.v[i].id) < 0)
+            f.v[i].has_spec = 0; /* not a container's spec: keep it out */
+        else
+            rec_time(x, &r, "updatedat", f.v[i].upd);
         json_decref(spec);
-        /* of several free copies of this record, the one updated last */
-        int newest = 1;
-        rec_time(x, &r, "updatedat", up);
-        for (size_t j = 0; newest && j < f.n; j++) {
-            if (j == i || !f.v[j].has_spec)
-                continue;
-            rec o = {.n = 1};
-            o.part[0].root = f.v[j].pgid;
-            json_t *s2 = rec_any(x, &o, "spec");
-            char id2[65];
-            if (s2 && spec_cgroup_id(s2, id2) == 0 && !strcmp(id, id2)) {
-                rec_time(x, &o, "updatedat", up2);
-                int c = strcmp(up2[0] ? up2 : "", up[0] ? up : "");
-                if (c > 0 || (c == 0 && j > i))
-                    newest = 0;
-            }
-            json_decref(s2);
-        }
-        if (!newest)
-            continue;
+    }
+    if (f.n)
+        qsort(f.v, f.n, sizeof *f.v, free_part_cmp);
+    size_t nspec = 0;
+    while (nspec < f.n && f.v[nspec].has_spec)
+        nspec++;
+    husk_bolt_info bi;
+    husk_bolt_get_info(x->meta, &bi);
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < nspec; i++) {
+        const char *id = f.v[i].id;
+        if ((i > 0 && !strcmp(f.v[i - 1].id, id)) || id_known(x, id))
+            continue; /* an older copy, or a record that is still live */
+        rec r = {.n = 1, .recovered_from = "bolt-free", .confidence = 0.6};
+        r.part[0].root = f.v[i].pgid;
         /* the record's other leaf, when it survived too */
-        for (size_t j = 0; j < f.n; j++)
-            if (j != i && !f.v[j].has_spec && !strcmp(f.v[j].key, id)) {
-                r.part[r.n].root = f.v[j].pgid;
-                r.n = 2;
-                r.confidence = 0.7;
-                break;
-            }
-        json_t *s3 = rec_any(x, &r, "spec");
-        const char *ns = annotation(s3, "io.kubernetes.cri.container-type") ? "k8s.io" : NULL;
-        husk_bolt_info bi;
-        husk_bolt_get_info(x->meta, &bi);
+        struct free_part key = {0};
+        snprintf(key.key, sizeof key.key, "%s", id);
+        const struct free_part *o =
+            f.n > nspec ? bsearch(&key, f.v + nspec, f.n - nspec, sizeof *f.v, free_part_cmp) : NULL;
+        if (o) {
+            r.part[1].root = o->pgid;
+            r.n = 2;
+            r.confidence = 0.7;
+        }
+        json_t *spec = rec_any(x, &r, "spec");
+        const char *ns = annotation(spec, "io.kubernetes.cri.container-type") ? "k8s.io" : NULL;
         char other[160];
-        if (r.n == 2)
+        if (o)
             snprintf(other, sizeof other, " and page %llu (image, labels, runtime; matched by its "
-                     "snapshotKey)", (unsigned long long)r.part[1].root);
+                     "snapshotKey)", (unsigned long long)o->pgid);
         else
             snprintf(other, sizeof other, "; the page with its image, labels and extensions was "
                      "not found");
@@ -1263,7 +1274,7 @@ static int free_containers(ctx *x)
                          "container %s: record rebuilt from free meta.db page %llu (spec; the ID "
                          "from its cgroupsPath)%s",
                          id, (unsigned long long)f.v[i].pgid, other);
-        json_decref(s3);
+        json_decref(spec);
         rc = container_write(x, ns, id, &r);
     }
     free(f.v);
