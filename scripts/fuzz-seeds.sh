@@ -16,7 +16,7 @@ for t in mmls fsstat istat icat blkcat xfs_db xz dd; do
 done
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/husk-seeds.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
-mkdir -p "$OUT"/{images,volumes,container,jsonfile,local,gzip,bolt,jbd2,ext4_raw,xfs_raw,xfs_fs,xfs_log,carve,cri}
+mkdir -p "$OUT"/{images,volumes,container,jsonfile,local,gzip,bolt,jbd2,ext4_raw,xfs_raw,xfs_fs,xfs_log,carve,cri,ctrd}
 
 unpack() { xz -dc "$root/testdata/$1" >"$tmp/img.raw"; }
 hcat() { "$HUSK" cat "$tmp/img.raw" "$1" 2>/dev/null || true; } # absent files give nothing
@@ -158,11 +158,16 @@ xfs_seeds xfs-deleted-home
 # ---- node-g: CRI logs as containerd wrote them (one plain, one rotated, the P pieces of a
 # 40 KB line), and a service-account token the kubelet's layout holds --------------------
 unpack node-g-k8s-containerd/disk.raw.xz
-web=/var/log/pods/default_web-6d9f7c5b8-bxpx8_731b98ab-299a-464c-b9f1-fa3e607cdeb5/web
+gt=$root/testdata/node-g-k8s-containerd/truth
+web=$(dirname "$(awk -F'\t' '$1 == "web.log" {print $2}' "$gt/paths.tsv")")
+webls=$("$HUSK" ls "$tmp/img.raw" "$web" 2>/dev/null | awk '$1 == "file" {print $NF}')
 hcat "$web/0.log" | seed cri web-0.log '' 65536
-hcat "$web/0.log.20261130-050950" | seed cri web-rotated.log '' 13687
-hcat "$web/0.log.20261130-050937.gz" | zcat 2>/dev/null | grep -m3 -B1 -A2 ' P ' | seed cri web-partial.log '' 60000
-hcat "/var/lib/kubelet/pods/731b98ab-299a-464c-b9f1-fa3e607cdeb5/volumes/kubernetes.io~projected/kube-api-access-gv29h/token" |
-    seed cri sa-token.jwt '' 65536
+hcat "$(grep -E '/0\.log\.[0-9]{8}-[0-9]{6}$' <<<"$webls" | head -n 1)" | seed cri web-rotated.log '' 13687
+hcat "$(grep -E '\.gz$' <<<"$webls" | head -n 1)" | zcat 2>/dev/null | grep -m3 -B1 -A2 ' P ' | seed cri web-partial.log '' 60000
+hcat "$(awk -F'\t' '$1 == "web.sa_volume" {print $2}' "$gt/paths.tsv")/token" | seed cri sa-token.jwt '' 65536
+# containerd's meta.db of both containerd nodes, with live records and the free pages of
+# removed ones (node-g's probe), for the ctrd target
+cp "$gt/containerd-db/meta.db" "$OUT/ctrd/node-g-meta.db"
+cp "$root/testdata/node-f-containerd-store/truth/containerd-db/meta.db" "$OUT/ctrd/node-f-meta.db"
 
 du -sh "$OUT"

@@ -55,7 +55,7 @@ typedef struct rctx {
     rpod *pods;
     size_t npods;
     rctr *ctrs;
-    size_t nctrs;
+    size_t nctrs, capctrs;
     char (*names)[256]; /* one directory's names, while it is listed */
     uint64_t *inos;
     int *deleted;
@@ -144,12 +144,15 @@ static rctr *ctr_add(rctx *x, const char *id)
         return c;
     if (x->nctrs >= MAX_ENTRIES)
         return NULL;
-    void *p = realloc(x->ctrs, (x->nctrs + 1) * sizeof *x->ctrs);
-    if (!p) {
-        x->nomem = 1;
-        return NULL;
+    if (x->nctrs == x->capctrs) {
+        size_t nc = x->capctrs ? x->capctrs * 2 : 16;
+        void *p = realloc(x->ctrs, nc * sizeof *x->ctrs);
+        if (!p) {
+            x->nomem = 1;
+            return NULL;
+        }
+        x->ctrs = p, x->capctrs = nc;
     }
-    x->ctrs = p;
     c = &x->ctrs[x->nctrs++];
     memset(c, 0, sizeof *c);
     snprintf(c->id, sizeof c->id, "%s", id);
@@ -507,16 +510,19 @@ int husk_cri_removed(husk_fs *view, const husk_docker_root *r, const char *ctrd_
                            "(SELECT 1 FROM logs l WHERE l.container_id = c.id)",
                            -1, &q, NULL) == SQLITE_OK) {
         char (*pairs)[2][1024] = NULL;
-        size_t n = 0;
+        size_t n = 0, cap = 0;
         while (sqlite3_step(q) == SQLITE_ROW && n < MAX_ENTRIES) {
             const char *id = (const char *)sqlite3_column_text(q, 0);
             const char *lp = (const char *)sqlite3_column_text(q, 1);
             if (!id || !lp || strlen(lp) >= 1024 || strlen(id) >= 1024)
                 continue;
-            void *p = realloc(pairs, (n + 1) * sizeof *pairs);
-            if (!p)
-                break;
-            pairs = p;
+            if (n == cap) {
+                size_t nc = cap ? cap * 2 : 8;
+                void *p = realloc(pairs, nc * sizeof *pairs);
+                if (!p)
+                    break;
+                pairs = p, cap = nc;
+            }
             snprintf(pairs[n][0], 1024, "%s", id);
             snprintf(pairs[n][1], 1024, "%s", lp);
             n++;
