@@ -20,4 +20,11 @@ typedef struct husk_diag {
 void husk_diag_report(husk_diag *d, const char *phase, const char *object, int64_t offset,
                       const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
+/* A report callback that passes every report on to the husk_diag ctx as a "recovery" note
+ * (object prefixed with its phase): for readers run over what a deletion left, where a part
+ * that did not survive is the age of the evidence, not damage. Use as
+ * husk_diag notes = {husk_diag_as_recovery, diag, 0}. */
+void husk_diag_as_recovery(void *ctx, const char *phase, const char *object, int64_t off,
+                           const char *msg);
+
 #endif

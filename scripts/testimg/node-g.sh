@@ -339,6 +339,17 @@ rotate_log() { # ctr key
     log "rotated $(basename "$f") of $1 -> 0.log.$ts"
     sleep 1.1
 }
+# the container's writable snapshot as containerd mounts it: its upper directory's entries and
+# the SHA-256 of its files (the ground truth of a removed container's files)
+upper_truth() { # ctr-key outdir
+    local up
+    up=$(ctrn -n "$NS" snapshots --snapshotter overlayfs mounts /mnt "${CTR_ID[$1]}" |
+        grep -o 'upperdir=[^,]*' | head -n 1 | cut -d= -f2)
+    [ -n "$up" ] && [ -d "$M$up" ] || die "no upper directory for $1"
+    printf '%s\n' "$up" >"$2/upper-dir.txt"
+    (cd "$M$up" && find . -mindepth 1 -printf '%y\t/%P\n' | sort -k2) >"$2/upper.tsv"
+    (cd "$M$up" && find . -type f -print0 | sort -z | xargs -0 -r sha256sum) | sed 's#  \./#  /#' >"$2/upper.sha256"
+}
 capture_cri() { # ctr key (container inspect) ; name for file
     CRI inspect "${CTR_ID[$1]}" >"$T/cri/inspect/$1.json"
 }
@@ -429,6 +440,7 @@ ls "$M/var/lib/containerd/io.containerd.grpc.v1.cri/containers/${CTR_ID[report]}
     printf 'containers_symlink\t/var/log/containers/%s_batch_report-%s.log\n' "$REP_POD" "${CTR_ID[report]}"
 } >"$T/removed/report/node-paths.tsv"
 cp "$M$REP_LOGDIR/report/0.log" "$T/removed/report/0.log"
+upper_truth report "$T/removed/report"
 CRI stopp "${POD_ID[report]}"
 CRI rmp "${POD_ID[report]}"
 # the kubelet's garbage collection of a deleted pod: its log directory, its /var/log/containers
@@ -531,6 +543,7 @@ capture_cri probe; capture_pod probe
 mkdir -p "$T/removed/probe"
 ctrn -n "$NS" containers info "${CTR_ID[probe]}" >"$T/removed/probe/ctr-info.json"
 ctrn -n "$NS" containers info "${POD_ID[probe]}" >"$T/removed/probe/ctr-info-sandbox.json"
+upper_truth probe "$T/removed/probe"
 PROBE_LOG=$(logfile probe)
 cp "$M$PROBE_LOG" "$T/removed/probe/0.log"
 (cd "$M" && sha256sum ".$PROBE_LOG") | sed 's#  \./#  /#' >"$T/removed/probe/files.sha256"

@@ -163,8 +163,8 @@ $(ctr_rows)
 | \`var-log-pods/\` | a copy of the node's \`/var/log/pods\` tree (the log files as containerd wrote them) |
 | \`var-log-containers.tsv\` | the \`/var/log/containers\` symlinks and their targets |
 | \`files.sha256\` | sha256 of the files under /var/log/pods, /var/lib/kubelet, /etc/kubernetes, /etc/containerd and of the files the agent wrote |
-| \`removed/report/\` | the removed pod: node paths, sha256 of its files before removal, its log file (\`0.log\`), its CRI container directory listing |
-| \`removed/probe/\` | the pod removed right before imaging: \`ctr containers info\` of its container and sandbox, its log file, node paths |
+| \`removed/report/\` | the removed pod: node paths, sha256 of its files before removal, its log file (\`0.log\`), its writable snapshot's upper directory (\`upper-dir.txt\`, \`upper.tsv\`, \`upper.sha256\`), its CRI container directory listing |
+| \`removed/probe/\` | the pod removed right before imaging: \`ctr containers info\` of its container and sandbox, its log file, node paths, its writable snapshot's upper directory (\`upper-dir.txt\`, \`upper.tsv\`: type and path of every entry, \`upper.sha256\`) as \`ctr snapshots mounts\` named it |
 | \`paths.tsv\` | containerd root, CRI root, web's token volume, every container's log path |
 | \`debug-start.txt\` | the result of starting the privileged container |
 | \`engine.txt\`, \`layout.txt\`, \`imaging-time.txt\`, \`disk-size-bytes.txt\` | |

@@ -24,13 +24,16 @@
 #include <sqlite3.h>
 
 #include "husk/containerd.h"
+#include "husk/findings.h"
 #include "husk/logs.h"
+#include "husk/overlay2.h"
 
 #define PHASE "recovery"
 #define CRI_DIR "io.containerd.grpc.v1.cri"
 #define SNAP_DIR "io.containerd.snapshotter.v1.overlayfs/snapshots"
 #define MAX_ENTRIES 20000 /* names taken from one directory */
 #define MAX_STATUS (1u << 20)
+#define TIME_TIE_CONFIDENCE 0.6 /* a writable layer tied to its container by birth times */
 
 typedef struct rpod {
     char uid[129], name[254], ns[254], dir[700];
@@ -45,6 +48,15 @@ typedef struct rctr {
     const char *source; /* what named it: "log-link", "cri-dir" */
     int from_link;
 } rctr;
+
+/* A snapshots/<n> directory no snapshotter record names. */
+typedef struct osnap {
+    int64_t id;
+    uint64_t ino;
+    int64_t t; /* its birth time (ns; its mtime when the file system keeps none), -1 unknown */
+    husk_prov prov;
+    int used;
+} osnap;
 
 typedef struct rctx {
     husk_fs *view;
@@ -61,6 +73,8 @@ typedef struct rctx {
     int *deleted;
     size_t nnames;
     int nomem;
+    osnap *snaps;
+    size_t nsnaps;
 } rctx;
 
 static int in_table(rctx *x, const char *sql, const char *v)
@@ -420,6 +434,7 @@ static int orphan_snapshots(rctx *x, const char *ctrd_path)
     snprintf(path, sizeof path, "%s/" SNAP_DIR, ctrd_path);
     if (list(x, path) < 0)
         return 0;
+    x->snaps = calloc(x->nnames + 1, sizeof *x->snaps);
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < x->nnames; i++) {
         const char *n = x->names[i];
@@ -440,6 +455,20 @@ static int orphan_snapshots(rctx *x, const char *ctrd_path)
             continue;
         husk_prov p;
         prov_of(x, x->inos[i], &p, NULL, 0);
+        if (x->snaps) {
+            osnap *o = &x->snaps[x->nsnaps++];
+            husk_stat st;
+            o->id = strtoll(n, NULL, 10);
+            o->ino = x->inos[i];
+            o->prov = p;
+            o->used = 0;
+            o->t = -1;
+            if (husk_fs_stat(x->view, x->inos[i], &st, NULL) == 0) {
+                const husk_timespec *ts = st.crtime.present ? &st.crtime : &st.mtime;
+                if (ts->present)
+                    o->t = ts->sec * 1000000000LL + ts->nsec;
+            }
+        }
         char bname[40];
         snprintf(bname, sizeof bname, "%s", n);
         husk_row_ctrd_snapshot row = {
@@ -456,6 +485,186 @@ static int orphan_snapshots(rctx *x, const char *ctrd_path)
                          "%.2f): the snapshot of a removed container or image",
                          n, p.recovered_from, p.confidence);
     }
+    return rc;
+}
+
+/* The image's snapshot chain, topmost first, from its config's diff IDs (containerd keys an
+ * image's committed snapshots by their chain IDs) and the live snapshot records' parents. */
+static int image_lowers(rctx *x, const char *image_ref, husk_ovl_chain *ch)
+{
+    sqlite3_stmt *q = NULL;
+    char top[80] = "";
+    if (sqlite3_prepare_v2(husk_casedb_sqlite(x->db),
+                           "SELECT json_extract(config_json, '$.rootfs.diff_ids') FROM images "
+                           "WHERE id = ?1 OR EXISTS (SELECT 1 FROM json_each(images.repo_tags) "
+                           "WHERE value = ?1) LIMIT 1",
+                           -1, &q, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_text(q, 1, image_ref, -1, SQLITE_TRANSIENT);
+    json_t *ids = NULL;
+    if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_text(q, 0))
+        ids = json_loads((const char *)sqlite3_column_text(q, 0), 0, NULL);
+    sqlite3_finalize(q);
+    size_t n = json_array_size(ids);
+    for (size_t i = 0; i < n && i < HUSK_OVL_MAX_LOWERS; i++) {
+        const char *d = json_string_value(json_array_get(ids, i));
+        if (!d || strlen(d) != 71 || strncmp(d, "sha256:", 7) != 0) {
+            top[0] = '\0';
+            break;
+        }
+        if (i == 0) {
+            snprintf(top, sizeof top, "%s", d);
+        } else { /* chainID(n) = sha256(chainID(n-1) + " " + diffID(n)) */
+            char buf[160], hex[65];
+            int l = snprintf(buf, sizeof buf, "%s %s", top, d);
+            husk_sha256_hex(buf, (size_t)l, hex);
+            snprintf(top, sizeof top, "sha256:%s", hex);
+        }
+    }
+    json_decref(ids);
+    if (!top[0] ||
+        sqlite3_prepare_v2(husk_casedb_sqlite(x->db),
+                           "SELECT backend_id, parent FROM containerd_snapshots WHERE "
+                           "data_root_id = ? AND snapshotter = 'overlayfs' AND key = ? AND "
+                           "backend_id IS NOT NULL LIMIT 1",
+                           -1, &q, NULL) != SQLITE_OK)
+        return -1;
+    char key[80];
+    snprintf(key, sizeof key, "%s", top);
+    int rc = 0;
+    while (key[0]) {
+        if (ch->nlower >= HUSK_OVL_MAX_LOWERS) {
+            rc = -1;
+            break;
+        }
+        sqlite3_reset(q);
+        sqlite3_bind_int64(q, 1, x->r->db_id);
+        sqlite3_bind_text(q, 2, key, -1, SQLITE_TRANSIENT);
+        if (sqlite3_step(q) != SQLITE_ROW) {
+            rc = -1;
+            break;
+        }
+        husk_ovl_layer *l = &ch->lower[ch->nlower];
+        snprintf(l->id, sizeof l->id, "%s", key);
+        snprintf(l->dir, sizeof l->dir, SNAP_DIR "/%lld/fs", (long long)sqlite3_column_int64(q, 0));
+        char full[1024];
+        if (husk_docker_path(x->r, l->dir, full, sizeof full) < 0 ||
+            husk_fs_lookup(x->view, full, 0, &l->diff_ino, NULL) < 0) {
+            rc = -1;
+            break;
+        }
+        ch->nlower++;
+        const char *p = (const char *)sqlite3_column_text(q, 1);
+        snprintf(key, sizeof key, "%s", p && strlen(p) < sizeof key ? p : "");
+    }
+    sqlite3_finalize(q);
+    return rc;
+}
+
+/*
+ * The files of removed CRI containers: a writable snapshot whose record went with the container
+ * is an orphan snapshots/<n> directory. No record ties the two any more; the CRI plugin prepares
+ * the snapshot just before it writes the container, so the orphan directory born last before
+ * the container's creation, and at most 2 s before it, is taken as its writable layer
+ * (attribution by time, noted). Its diff is decided against the container's image layers when
+ * its image is known, else its entries are listed with no change decided.
+ */
+static int removed_files(rctx *x, const char *ctrd_path)
+{
+    if (!x->nsnaps)
+        return 0;
+    sqlite3_stmt *q = NULL;
+    if (sqlite3_prepare_v2(husk_casedb_sqlite(x->db),
+                           "SELECT id, created, image_ref FROM containers c WHERE state = "
+                           "'removed' AND runtime = 'containerd' AND data_root_id = ? AND created "
+                           "IS NOT NULL AND NOT EXISTS (SELECT 1 FROM files f WHERE "
+                           "f.container_id = c.id) ORDER BY created",
+                           -1, &q, NULL) != SQLITE_OK)
+        return 0;
+    sqlite3_bind_int64(q, 1, x->r->db_id);
+    struct want {
+        char id[65], image[512];
+        int64_t t;
+    } *w = NULL;
+    size_t n = 0, cap = 0;
+    while (sqlite3_step(q) == SQLITE_ROW && n < MAX_ENTRIES) {
+        const char *id = (const char *)sqlite3_column_text(q, 0);
+        const char *img = (const char *)sqlite3_column_text(q, 2);
+        int64_t t;
+        if (!id || strlen(id) != 64 ||
+            husk_time_parse_ns((const char *)sqlite3_column_text(q, 1), &t) < 0)
+            continue;
+        if (n == cap) {
+            size_t nc = cap ? cap * 2 : 8;
+            void *p = realloc(w, nc * sizeof *w);
+            if (!p)
+                break;
+            w = p, cap = nc;
+        }
+        snprintf(w[n].id, sizeof w[n].id, "%s", id);
+        snprintf(w[n].image, sizeof w[n].image, "%s", img && strlen(img) < 512 ? img : "");
+        w[n].t = t;
+        n++;
+    }
+    sqlite3_finalize(q);
+    husk_docker_root vr = *x->r;
+    vr.fs = x->view;
+    snprintf(vr.path, sizeof vr.path, "%s", ctrd_path);
+    husk_ovl_chain *ch = malloc(sizeof *ch);
+    int rc = ch ? 0 : husk_err_set(x->err, HUSK_E_NOMEM, "out of memory");
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        osnap *best = NULL;
+        for (size_t j = 0; j < x->nsnaps; j++) {
+            osnap *o = &x->snaps[j];
+            if (o->used || o->t < 0 || o->t > w[i].t || w[i].t - o->t > 2000000000LL)
+                continue;
+            if (!best || o->t > best->t)
+                best = o;
+        }
+        if (!best)
+            continue;
+        best->used = 1;
+        memset(ch, 0, sizeof *ch);
+        ch->how = "orphan snapshot directory";
+        snprintf(ch->upper.id, sizeof ch->upper.id, "%s", w[i].id);
+        snprintf(ch->upper.dir, sizeof ch->upper.dir, SNAP_DIR "/%lld/fs", (long long)best->id);
+        char full[1024];
+        if (husk_docker_path(&vr, ch->upper.dir, full, sizeof full) < 0 ||
+            husk_fs_lookup(x->view, full, 0, &ch->upper.diff_ino, NULL) < 0) {
+            husk_diag_report(x->diag, PHASE, full, -1, "container %s: its snapshot directory "
+                             "%lld has no fs/ left", w[i].id, (long long)best->id);
+            continue;
+        }
+        int ok = w[i].image[0] && image_lowers(x, w[i].image, ch) == 0;
+        if (!ok)
+            ch->nlower = 0;
+        husk_diag_report(x->diag, PHASE, full, -1,
+                         "container %s: its writable layer taken to be snapshot directory %lld "
+                         "(%s, confidence %.2f), born %.3f s before the container and the last "
+                         "orphan before it: no record ties them (attribution by time; its files' confidence is at most %.1f)%s",
+                         w[i].id, (long long)best->id, best->prov.recovered_from,
+                         best->prov.confidence, (double)(w[i].t - best->t) / 1e9,
+                         TIME_TIE_CONFIDENCE, ok ? "" : "; its image is not known, so no change is decided");
+        husk_diag notes = {husk_diag_as_recovery, x->diag, 0};
+        rc = husk_diff_chain(&vr, w[i].id, ch, ok,
+                             ok ? NULL : "the removed container's image is not known", x->db,
+                             &notes, x->err);
+        /* a file is as sure as its own recovery and as the tie of its layer to the container */
+        sqlite3_stmt *u = NULL;
+        if (rc == 0 && sqlite3_prepare_v2(husk_casedb_sqlite(x->db),
+                                          "UPDATE files SET confidence = MIN(coalesce(confidence, "
+                                          "1.0), ?1) WHERE container_id = ?2 AND scope = 'upper'",
+                                          -1, &u, NULL) == SQLITE_OK) {
+            sqlite3_bind_double(u, 1, TIME_TIE_CONFIDENCE);
+            sqlite3_bind_text(u, 2, w[i].id, -1, SQLITE_TRANSIENT);
+            if (sqlite3_step(u) != SQLITE_DONE)
+                rc = husk_err_set(x->err, HUSK_E_DB, "case database: %s",
+                                  sqlite3_errmsg(husk_casedb_sqlite(x->db)));
+        }
+        sqlite3_finalize(u);
+    }
+    free(ch);
+    free(w);
     return rc;
 }
 
@@ -534,6 +743,9 @@ int husk_cri_removed(husk_fs *view, const husk_docker_root *r, const char *ctrd_
     }
     if (rc == 0 && ctrd_path)
         rc = orphan_snapshots(&x, ctrd_path);
+    if (rc == 0 && ctrd_path)
+        rc = removed_files(&x, ctrd_path);
+    free(x.snaps);
     free(x.pods);
     free(x.ctrs);
     free(x.names);

@@ -311,14 +311,6 @@ static int mount_id_is_live(husk_casedb *db, const char *mount_id)
 
 /* Reports of the readers run on a removed container become recovery notes: a log record or
  * upper file that did not survive is what recovery could not rebuild, not damage. */
-static void to_recovery_note(void *ctx, const char *phase, const char *object, int64_t off,
-                             const char *msg)
-{
-    char obj[1024];
-    snprintf(obj, sizeof obj, "%s: %s", phase, object);
-    husk_diag_report(ctx, "recovery", obj, off, "%s", msg);
-}
-
 /*
  * Reads one containers/<id>/ directory and writes everything known about the container.
  * removed: r->fs is a recovered view and the directory was deleted (docker rm); the container
@@ -333,7 +325,7 @@ static int one_container(const husk_docker_root *r, const char *id, int removed,
     size_t cfglen = 0, hclen = 0;
     husk_err e = {0};
     const char *phase = removed ? "recovery" : "containers";
-    husk_diag notes = {to_recovery_note, diag, 0};
+    husk_diag notes = {husk_diag_as_recovery, diag, 0};
     if (removed)
         diag = &notes;
     snprintf(what, sizeof what, "%scontainer %s", removed ? "removed " : "", id);

@@ -22,3 +22,11 @@ void husk_diag_report(husk_diag *d, const char *phase, const char *object, int64
     if (d->report)
         d->report(d->ctx, phase, object ? object : "", offset, msg);
 }
+
+void husk_diag_as_recovery(void *ctx, const char *phase, const char *object, int64_t off,
+                           const char *msg)
+{
+    char obj[1024];
+    snprintf(obj, sizeof obj, "%s: %s", phase, object);
+    husk_diag_report(ctx, "recovery", obj, off, "%s", msg);
+}

@@ -169,6 +169,23 @@ check_eq "node-g: every snapshot ID the snapshotter allocated is live or an orph
 check_eq "node-g: removed snapshots are the orphan directories, none of them live" \
     "$(awk 'NR > 1 {print $1}' "$T/ctr/snapshots.txt" | wc -l)" \
     "$(sql "$db" "select count(*) from containerd_snapshots where snapshotter = 'overlayfs' and recovered_from = 'live'")"
+# the removed containers' writable snapshots: orphan snapshot directories, tied by time
+for k in probe report; do
+    kid=$(awk -F'\t' -v k="$k" '$1 == k {print $3}' "$T/containers.tsv")
+    check_eq "node-g: $k: its writable layer's entries (type, path) as containerd mounted it" \
+        "$(sed 's/^d\t/dir\t/; s/^f\t/file\t/; s/^l\t/symlink\t/' "$T/removed/$k/upper.tsv")" \
+        "$(sql "$db" "select type || char(9) || path from files where container_id = '$kid' and scope = 'upper' order by path")"
+    check_eq "node-g: $k: its files' SHA-256 as they were before removal" \
+        "$(awk '{print $2, $1}' "$T/removed/$k/upper.sha256" | sort)" \
+        "$(sql "$db" "select path || ' ' || sha256 from files where container_id = '$kid' and scope = 'upper' and type = 'file' order by path")"
+    check_eq "node-g: $k: its files are no surer than the tie of their layer to it (0.6)" 1 \
+        "$(sql "$db" "select max(confidence) <= 0.6 and min(confidence) > 0 from files where container_id = '$kid' and scope = 'upper'")"
+    check_eq "node-g: $k: the snapshot directory it was tied to is the one containerd mounted" \
+        "$(sed 's#^/var/lib/containerd/##' "$T/removed/$k/upper-dir.txt")" \
+        "$(sql "$db" "select object from errors where phase = 'recovery' and message like 'container $kid: its writable layer taken to be%'" | sed 's#^/var/lib/containerd/##')"
+done
+check_eq "node-g: probe: with its image known, its changes are decided (/tmp changed, /tmp/probe.out added)" "C /tmp A /tmp/probe.out" \
+    "$(sql "$db" "select change || ' ' || path from container_diff where container_id = '$probe' and path like '/tmp%' order by path" | paste -sd' ')"
 "$HUSK" analyse -q --no-recover "$(raw_image $G)" -o "$WORK/ctrd-g-norec.db"
 check_eq "node-g: --no-recover: no removed pods or containers" "0|0" \
     "$(sql "$WORK/ctrd-g-norec.db" "select (select count(*) from containers where state = 'removed'), (select count(*) from pods where state = 'removed')")"
