@@ -132,24 +132,36 @@ static int record_layout(husk_casedb *db, husk_node *n, int64_t *fs_ids, int64_t
  * file system (deleted directories, names and files rebuilt from the journal, inode remnants
  * and freed blocks). A file system type without a recovered view is noted, not an error.
  */
-static int recover_removed(const husk_docker_root *live, husk_diag *diag, husk_casedb *db,
-                           husk_err *err)
+/* The recovered view of file system i, built on first use and kept for the rest of the
+ * analysis (Docker's and containerd's recovery share it); NULL when there is none. */
+typedef struct views {
+    husk_fs **v;
+    int *tried;
+} views;
+
+static husk_fs *view_of(views *vs, size_t i, husk_fs *live, const char *what, husk_diag *diag)
 {
-    husk_fs *view = NULL;
+    if (vs->tried[i])
+        return vs->v[i];
+    vs->tried[i] = 1;
     husk_err e = {0};
-    husk_progress_report(live->opts ? live->opts->progress : NULL,
-                         "recovery: rebuilding deleted files", 0, 0, HUSK_PROGRESS_ITEMS);
-    if (husk_recovered_view(live->fs, diag, &view, &e) < 0) {
+    if (husk_recovered_view(live, diag, &vs->v[i], &e) < 0) {
         /* nothing to recover from, or no recovered view for this file-system type: normal */
         if (e.code != HUSK_E_NOTFOUND && e.code != HUSK_E_UNSUPPORTED)
-            husk_diag_report(diag, "recovery", live->path, -1, "no recovered view: %s", e.msg);
-        return 0;
+            husk_diag_report(diag, "recovery", what, -1, "no recovered view: %s", e.msg);
+        vs->v[i] = NULL;
     }
+    return vs->v[i];
+}
+
+static int recover_removed(const husk_docker_root *live, husk_fs *view, husk_diag *diag,
+                           husk_casedb *db, husk_err *err)
+{
+    if (!view)
+        return 0;
     husk_docker_root vr = *live;
     vr.fs = view;
-    int r = husk_docker_removed(&vr, db, diag, err);
-    husk_fs_close(view);
-    return r;
+    return husk_docker_removed(&vr, db, diag, err);
 }
 
 /* Per-phase times (phase_time.NAME, phase_cpu.NAME, seconds) and the peak RSS so far, in
@@ -180,8 +192,8 @@ static int record_phases(husk_casedb *db, husk_err *err)
 
 /* Runs the runtime readers over every data root found. */
 static int analyse_roots(husk_casedb *db, husk_node *n, const husk_analyse_opts *o,
-                         const int64_t *fs_ids, int64_t *const *root_ids, husk_diag *diag,
-                         husk_err *err)
+                         const int64_t *fs_ids, int64_t *const *root_ids, views *vs,
+                         husk_diag *diag, husk_err *err)
 {
     husk_docker_opts dopts = {.hash_images = o->hash_images, .progress = &o->phases};
     int r = 0;
@@ -209,8 +221,11 @@ static int analyse_roots(husk_casedb *db, husk_node *n, const husk_analyse_opts 
                 r = husk_docker_volumes(&dr, db, diag, err);
             husk_phase_stop(&m, "volumes");
             husk_phase_start(&m);
-            if (r == 0 && !o->no_recover)
-                r = recover_removed(&dr, diag, db, err);
+            if (r == 0 && !o->no_recover) {
+                husk_progress_report(&o->phases, "recovery: rebuilding deleted files", 0, 0,
+                                     HUSK_PROGRESS_ITEMS);
+                r = recover_removed(&dr, view_of(vs, i, dr.fs, dr.path, diag), diag, db, err);
+            }
             if (r == 0 && !o->no_recover)
                 r = husk_ovl_orphans(&dr, db, diag, err);
             husk_phase_stop(&m, "recovery");
@@ -222,8 +237,8 @@ static int analyse_roots(husk_casedb *db, husk_node *n, const husk_analyse_opts 
 /* containerd and kubelet roots, after every Docker root: Docker containers on the containerd image store
  * are written by the Docker reader and get their diff from containerd's snapshots. */
 static int analyse_containerd(husk_casedb *db, husk_node *n, const husk_analyse_opts *o,
-                              const int64_t *fs_ids, int64_t *const *root_ids, husk_diag *diag,
-                              husk_err *err)
+                              const int64_t *fs_ids, int64_t *const *root_ids, views *vs,
+                              husk_diag *diag, husk_err *err)
 {
     husk_docker_opts dopts = {.hash_images = o->hash_images, .keep_secrets = o->keep_secrets,
                               .no_recover = o->no_recover};
@@ -241,28 +256,20 @@ static int analyse_containerd(husk_casedb *db, husk_node *n, const husk_analyse_
             snprintf(cr.path, sizeof cr.path, "%s", d->path);
             r = ctrd ? husk_containerd_analyse(&cr, db, diag, err)
                      : husk_kubelet_analyse(&cr, db, diag, err);
-            /* a Kubernetes node: the containerd root with the CRI plugin's directory, or the
-             * kubelet's */
-            char p[700];
-            uint64_t ino;
-            snprintf(p, sizeof p, "%s/io.containerd.grpc.v1.cri", d->path);
-            if (ctrd && husk_fs_lookup(cr.fs, p, 0, &ino, NULL) == 0) {
+            /* the containerd root (its snapshots, and the CRI plugin's directory on a
+             * Kubernetes node), else the kubelet's */
+            if (ctrd && !ctrd_path) {
                 cri = cr;
                 ctrd_path = n->fss[i].roots.v[j].path;
             } else if (!ctrd && !cri.fs) {
                 cri = cr;
             }
         }
-        /* pods and CRI containers removed from it, from its recovered view */
+        /* pods and containers removed from it, from its recovered view */
         if (r == 0 && cri.fs && !o->no_recover) {
-            husk_fs *view = NULL;
-            husk_err e = {0};
-            if (husk_recovered_view(cri.fs, diag, &view, &e) == 0) {
+            husk_fs *view = view_of(vs, i, cri.fs, cri.path, diag);
+            if (view)
                 r = husk_cri_removed(view, &cri, ctrd_path, db, diag, err);
-                husk_fs_close(view);
-            } else if (e.code != HUSK_E_NOTFOUND && e.code != HUSK_E_UNSUPPORTED) {
-                husk_diag_report(diag, "recovery", cri.path, -1, "no recovered view: %s", e.msg);
-            }
         }
     }
     return r;
@@ -320,11 +327,19 @@ int husk_analyse(const char *path, const husk_analyse_opts *o, husk_casedb *db,
         r = husk_err_set(err, HUSK_E_NOMEM, "out of memory");
     if (r == 0)
         r = record_layout(db, n, fs_ids, root_ids, err);
+    views vs = {calloc(n->nfs + 1, sizeof *vs.v), calloc(n->nfs + 1, sizeof *vs.tried)};
+    if (!vs.v || !vs.tried)
+        r = husk_err_set(err, HUSK_E_NOMEM, "out of memory");
     if (r == 0)
-        r = analyse_roots(db, n, o, fs_ids, root_ids, diag, err);
+        r = analyse_roots(db, n, o, fs_ids, root_ids, &vs, diag, err);
     husk_phase_start(&m);
     if (r == 0)
-        r = analyse_containerd(db, n, o, fs_ids, root_ids, diag, err);
+        r = analyse_containerd(db, n, o, fs_ids, root_ids, &vs, diag, err);
+    for (size_t i = 0; vs.v && i < n->nfs; i++)
+        if (vs.v[i])
+            husk_fs_close(vs.v[i]);
+    free(vs.v);
+    free(vs.tried);
     husk_phase_stop(&m, "containerd");
     husk_phase_start(&m);
     /* what no directory points to any more, after every reader has written what it found,

@@ -561,13 +561,45 @@ static int image_lowers(rctx *x, const char *image_ref, husk_ovl_chain *ch)
     return rc;
 }
 
+/* The orphan directory husk takes for one removed container, by the creation order of its
+ * runtime. CRI: the plugin prepares the writable snapshot just before it writes the container,
+ * so the last orphan born at most 2 s before the container's creation. Docker on the containerd
+ * store: the daemon stamps Created first, then prepares "<id>-init" and on it "<id>", so the
+ * first two orphans born within 2 s after it: init, then the writable layer. */
+static osnap *pick_orphan(rctx *x, int64_t t, int after, osnap *skip)
+{
+    osnap *best = NULL;
+    for (size_t j = 0; j < x->nsnaps; j++) {
+        osnap *o = &x->snaps[j];
+        if (o->used || o == skip || o->t < 0)
+            continue;
+        int64_t d = after ? o->t - t : t - o->t;
+        if (d < 0 || d > 2000000000LL)
+            continue;
+        if (!best || (after ? o->t < best->t : o->t > best->t))
+            best = o;
+    }
+    return best;
+}
+
+static int snap_layer(rctx *x, const husk_docker_root *vr, const osnap *o, const char *id,
+                      husk_ovl_layer *l)
+{
+    snprintf(l->id, sizeof l->id, "%s", id);
+    snprintf(l->dir, sizeof l->dir, SNAP_DIR "/%lld/fs", (long long)o->id);
+    char full[1024];
+    return husk_docker_path(vr, l->dir, full, sizeof full) < 0 ||
+                   husk_fs_lookup(x->view, full, 0, &l->diff_ino, NULL) < 0
+               ? -1
+               : 0;
+}
+
 /*
- * The files of removed CRI containers: a writable snapshot whose record went with the container
- * is an orphan snapshots/<n> directory. No record ties the two any more; the CRI plugin prepares
- * the snapshot just before it writes the container, so the orphan directory born last before
- * the container's creation, and at most 2 s before it, is taken as its writable layer
- * (attribution by time, noted). Its diff is decided against the container's image layers when
- * its image is known, else its entries are listed with no change decided.
+ * The files of removed containers whose writable snapshot lost its record with them: orphan
+ * snapshots/<n> directories, tied to the container by birth time (pick_orphan; attribution by
+ * time, noted, files' confidence at most TIME_TIE_CONFIDENCE). Docker's init layer is confirmed
+ * by its /.dockerenv. The diff is decided against the image's layers (and the init layer) when
+ * the image is known, else the entries are listed with no change decided.
  */
 static int removed_files(rctx *x, const char *ctrd_path)
 {
@@ -575,16 +607,18 @@ static int removed_files(rctx *x, const char *ctrd_path)
         return 0;
     sqlite3_stmt *q = NULL;
     if (sqlite3_prepare_v2(husk_casedb_sqlite(x->db),
-                           "SELECT id, created, image_ref FROM containers c WHERE state = "
-                           "'removed' AND runtime = 'containerd' AND data_root_id = ? AND created "
-                           "IS NOT NULL AND NOT EXISTS (SELECT 1 FROM files f WHERE "
-                           "f.container_id = c.id) ORDER BY created",
+                           "SELECT id, created, coalesce(image_id, image_ref), runtime = 'docker' "
+                           "FROM containers c WHERE state = 'removed' AND created IS NOT NULL "
+                           "AND ((runtime = 'containerd' AND data_root_id = ?) OR (runtime = "
+                           "'docker' AND driver = 'overlayfs')) AND NOT EXISTS (SELECT 1 FROM "
+                           "files f WHERE f.container_id = c.id) ORDER BY created",
                            -1, &q, NULL) != SQLITE_OK)
         return 0;
     sqlite3_bind_int64(q, 1, x->r->db_id);
     struct want {
         char id[65], image[512];
         int64_t t;
+        int docker;
     } *w = NULL;
     size_t n = 0, cap = 0;
     while (sqlite3_step(q) == SQLITE_ROW && n < MAX_ENTRIES) {
@@ -604,6 +638,7 @@ static int removed_files(rctx *x, const char *ctrd_path)
         snprintf(w[n].id, sizeof w[n].id, "%s", id);
         snprintf(w[n].image, sizeof w[n].image, "%s", img && strlen(img) < 512 ? img : "");
         w[n].t = t;
+        w[n].docker = sqlite3_column_int(q, 3) == 1;
         n++;
     }
     sqlite3_finalize(q);
@@ -613,47 +648,63 @@ static int removed_files(rctx *x, const char *ctrd_path)
     husk_ovl_chain *ch = malloc(sizeof *ch);
     int rc = ch ? 0 : husk_err_set(x->err, HUSK_E_NOMEM, "out of memory");
     for (size_t i = 0; rc == 0 && i < n; i++) {
-        osnap *best = NULL;
-        for (size_t j = 0; j < x->nsnaps; j++) {
-            osnap *o = &x->snaps[j];
-            if (o->used || o->t < 0 || o->t > w[i].t || w[i].t - o->t > 2000000000LL)
-                continue;
-            if (!best || o->t > best->t)
-                best = o;
+        osnap *init = NULL, *rw;
+        if (w[i].docker) {
+            init = pick_orphan(x, w[i].t, 1, NULL);
+            rw = init ? pick_orphan(x, w[i].t, 1, init) : NULL;
+        } else {
+            rw = pick_orphan(x, w[i].t, 0, NULL);
         }
-        if (!best)
+        if (!rw)
             continue;
-        best->used = 1;
         memset(ch, 0, sizeof *ch);
         ch->how = "orphan snapshot directory";
-        snprintf(ch->upper.id, sizeof ch->upper.id, "%s", w[i].id);
-        snprintf(ch->upper.dir, sizeof ch->upper.dir, SNAP_DIR "/%lld/fs", (long long)best->id);
-        char full[1024];
-        if (husk_docker_path(&vr, ch->upper.dir, full, sizeof full) < 0 ||
-            husk_fs_lookup(x->view, full, 0, &ch->upper.diff_ino, NULL) < 0) {
+        char full[1024], initname[80];
+        snprintf(full, sizeof full, "%s/" SNAP_DIR "/%lld/fs", ctrd_path, (long long)rw->id);
+        if (snap_layer(x, &vr, rw, w[i].id, &ch->upper) < 0) {
             husk_diag_report(x->diag, PHASE, full, -1, "container %s: its snapshot directory "
-                             "%lld has no fs/ left", w[i].id, (long long)best->id);
+                             "%lld has no fs/ left", w[i].id, (long long)rw->id);
             continue;
         }
-        int ok = w[i].image[0] && image_lowers(x, w[i].image, ch) == 0;
+        rw->used = 1;
+        int ok = 1;
+        if (init) { /* Docker's init layer holds /.dockerenv */
+            uint64_t ino;
+            snprintf(initname, sizeof initname, "%s-init", w[i].id);
+            if (snap_layer(x, &vr, init, initname, &ch->lower[0]) < 0 ||
+                husk_fs_lookup_child(x->view, ch->lower[0].diff_ino, ".dockerenv", &ino, NULL) < 0)
+                ok = 0;
+            else
+                ch->nlower = 1, init->used = 1;
+        }
+        ok = ok && w[i].image[0] && image_lowers(x, w[i].image, ch) == 0;
         if (!ok)
             ch->nlower = 0;
+        int64_t dt = w[i].docker ? rw->t - w[i].t : w[i].t - rw->t;
         husk_diag_report(x->diag, PHASE, full, -1,
                          "container %s: its writable layer taken to be snapshot directory %lld "
-                         "(%s, confidence %.2f), born %.3f s before the container and the last "
-                         "orphan before it: no record ties them (attribution by time; its files' confidence is at most %.1f)%s",
-                         w[i].id, (long long)best->id, best->prov.recovered_from,
-                         best->prov.confidence, (double)(w[i].t - best->t) / 1e9,
-                         TIME_TIE_CONFIDENCE, ok ? "" : "; its image is not known, so no change is decided");
+                         "(%s, confidence %.2f), born %.3f s %s the container%s: no record ties "
+                         "them (attribution by time; its files' confidence is scaled by %.1f)%s",
+                         w[i].id, (long long)rw->id, rw->prov.recovered_from,
+                         rw->prov.confidence, (double)dt / 1e9,
+                         w[i].docker ? "after" : "before",
+                         w[i].docker ? (ch->nlower ? ", after its init layer" : "")
+                                     : " and the last orphan before it",
+                         TIME_TIE_CONFIDENCE,
+                         ok ? "" : "; its image or init layer is not known, so no change is decided");
         husk_diag notes = {husk_diag_as_recovery, x->diag, 0};
         rc = husk_diff_chain(&vr, w[i].id, ch, ok,
-                             ok ? NULL : "the removed container's image is not known", x->db,
-                             &notes, x->err);
-        /* a file is as sure as its own recovery and as the tie of its layer to the container */
+                             ok ? NULL : "the removed container's image or init layer is not known",
+                             x->db, &notes, x->err);
+        /* a file's bytes are as sure as their own recovery times the tie of the layer to the
+         * container (a regular file whose blocks were partly reused drops below 0.5, as the
+         * recovery summary counts it); other entries are capped by the tie */
         sqlite3_stmt *u = NULL;
         if (rc == 0 && sqlite3_prepare_v2(husk_casedb_sqlite(x->db),
-                                          "UPDATE files SET confidence = MIN(coalesce(confidence, "
-                                          "1.0), ?1) WHERE container_id = ?2 AND scope = 'upper'",
+                                          "UPDATE files SET confidence = CASE type WHEN 'file' "
+                                          "THEN coalesce(confidence, 1.0) * ?1 ELSE "
+                                          "MIN(coalesce(confidence, 1.0), ?1) END WHERE "
+                                          "container_id = ?2 AND scope = 'upper'",
                                           -1, &u, NULL) == SQLITE_OK) {
             sqlite3_bind_double(u, 1, TIME_TIE_CONFIDENCE);
             sqlite3_bind_text(u, 2, w[i].id, -1, SQLITE_TRANSIENT);

@@ -209,6 +209,22 @@ while IFS=$'\t' read -r name id state removed how; do
             "$(sql "$db" "select change || ' ' || path from container_diff where container_id = '$id'" | sort)"
     fi
 done <"$T/containers.tsv"
+# gone (docker rm): its writable snapshot is an orphan directory, tied to it by time
+gone=$(awk -F'\t' '$1 == "gone" {print $2}' "$T/containers.tsv")
+check_eq "node-f: gone (removed): its diff equals docker diff taken before removal" \
+    "$(sort "$T/diff/gone.txt")" \
+    "$(sql "$db" "select change || ' ' || path from container_diff where container_id = '$gone'" | sort)"
+check_eq "node-f: gone: the snapshot directory it was tied to is the one containerd mounted" \
+    "$(grep -o 'upperdir=[^,]*' "$T/removed/gone/snapshot-mounts.txt" | cut -d= -f2)" \
+    "$(sql "$db" "select object from errors where phase = 'recovery' and message like 'container $gone: its writable layer taken to be%'")"
+check_eq "node-f: gone: /etc/gone-marker's SHA-256 as before removal" \
+    "$(awk '$2 ~ /\/etc\/gone-marker$/ {print $1}' "$T/removed-files.sha256")" \
+    "$(sql "$db" "select sha256 from files where container_id = '$gone' and path = '/etc/gone-marker'")"
+# truth/removed-strings.tsv: the first records of gone-data.txt are on no block of the disk any
+# more (its blocks were reused), so its content is other files' bytes: husk must not vouch for it
+check_eq "node-f: gone: gone-data.txt, whose blocks were reused, is below 0.5 and not its old hash" \
+    "$(awk -F'\t' '$1 == "HUSK-F-GONE record 00001" {print $2}' "$T/removed-strings.tsv")|1|1" \
+    "$(sql "$db" "select 0, confidence < 0.5, sha256 <> '$(awk '$2 ~ /gone-data.txt$/ {print $1}' "$T/removed-files.sha256")' from files where container_id = '$gone' and path = '/root/loot/gone-data.txt'")"
 check_eq "node-f: images as docker images lists them (ID and tags)" \
     "$(jq -r '"\(.ID) \(.Repository):\(.Tag)"' "$T/images.json" | sort | paste -sd' ')" \
     "$(sql "$db" "select i.id || ' ' || t.value from images i, json_each(i.repo_tags) t" | sort | paste -sd' ')"
