@@ -103,6 +103,10 @@ static const frule rules[] = {
     {"sa-tokens-in-reach", "high", NULL,
      "Service-account tokens of other pods within the container's reach", rule_tokens_in_reach,
      NULL, NULL, NULL},
+    /* A pod the kubelet runs from a manifest on the node: persistence outside the API server
+     * and its admission control; weak form when it asks for no host access. */
+    {"static-pod", "medium", "low", "Static pod run from a manifest on the node",
+     rule_static_pod, NULL, NULL, NULL},
     /* Host configuration, credentials, kernel interfaces or runtime state; weak form for a
      * read-only mount. */
     {"sensitive-host-mount", "high", "medium", "Sensitive host path mounted into the container",

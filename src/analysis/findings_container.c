@@ -138,6 +138,52 @@ int rule_tokens_in_reach(fctx *f, const frule *r, const fcontainer *c, json_t *h
     return rc;
 }
 
+/*
+ * A static pod: its sandbox's annotations say the kubelet took it from a manifest on the node
+ * (kubernetes.io/config.source=file), not from the API server, so no admission control saw it
+ * and deleting it through the API does not stop it. Reported once per pod, on its sandbox, with
+ * the host access it asks for and the manifests the kubelet's static pod path holds; the weak
+ * form when it asks for no host namespace and is not privileged.
+ */
+int rule_static_pod(fctx *f, const frule *r, const fcontainer *c, json_t *hc, json_t *cfg)
+{
+    if (!c->sandbox_id[0] || strcmp(c->id, c->sandbox_id) != 0)
+        return 0;
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(f->s,
+                           "SELECT namespace, name, host_network, host_pid, host_ipc, (SELECT "
+                           "group_concat(path || ' (mtime ' || coalesce(mtime, '?') || ')', ', ') "
+                           "FROM kubelet_files WHERE kind = 'static-pod') FROM pods WHERE "
+                           "sandbox_id = ?1 AND json_extract(annotations, "
+                           "'$.\"kubernetes.io/config.source\"') = 'file' LIMIT 1",
+                           -1, &st, NULL) != SQLITE_OK)
+        return 0; /* a case without these tables: nothing to say */
+    sqlite3_bind_text(st, 1, c->id, -1, SQLITE_TRANSIENT);
+    int rc = 0;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        const char *ns = (const char *)sqlite3_column_text(st, 0);
+        const char *name = (const char *)sqlite3_column_text(st, 1);
+        const char *mf = (const char *)sqlite3_column_text(st, 5);
+        int hn = sqlite3_column_int(st, 2) == 1, hp = sqlite3_column_int(st, 3) == 1,
+            hi = sqlite3_column_int(st, 4) == 1;
+        int strong = hn || hp || hi || c->privileged;
+        husk_strbuf asks = HUSK_STRBUF_INIT;
+        const char *what[] = {hn ? "host network" : NULL, hp ? "host PID" : NULL,
+                              hi ? "host IPC" : NULL, c->privileged ? "privileged" : NULL};
+        for (size_t i = 0; i < 4; i++)
+            if (what[i])
+                husk_sb_addf(&asks, "%s%s", asks.len ? ", " : "; it asks for ", what[i]);
+        rc = finding_emit(f, r, !strong, c->id, NULL,
+                          "pod %s/%s is a static pod (kubernetes.io/config.source=file): the "
+                          "kubelet runs it from a manifest on the node, not through the API "
+                          "server%s; manifests in the static pod path: %s",
+                          ns ? ns : "?", name ? name : "?", husk_sb_str(&asks), mf ? mf : "none left");
+        husk_sb_release(&asks);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
 /* Device cgroup rules ("b 8:* rwm", "a *:* rwm") that open block devices or everything. */
 static int broad_cgroup_rule(const char *s)
 {

@@ -128,6 +128,7 @@ int rule_cap(fctx *, const frule *, const fcontainer *, json_t *, json_t *);
 int rule_host_ns(fctx *, const frule *, const fcontainer *, json_t *, json_t *);
 int rule_mount_kind(fctx *, const frule *, const fcontainer *, json_t *, json_t *);
 int rule_tokens_in_reach(fctx *, const frule *, const fcontainer *, json_t *, json_t *);
+int rule_static_pod(fctx *, const frule *, const fcontainer *, json_t *, json_t *);
 int rule_devices(fctx *, const frule *, const fcontainer *, json_t *, json_t *);
 int rule_security_opt(fctx *, const frule *, const fcontainer *, json_t *, json_t *);
 int rule_masked_paths(fctx *, const frule *, const fcontainer *, json_t *, json_t *);

@@ -94,6 +94,10 @@ check_eq "node-g: web's diff: the deleted index.html and its changed /etc/passwd
 agent=$(awk -F'\t' '$1 == "agent" {print $3}' "$T/containers.tsv")
 check_eq "node-g: findings: agent mounts the node's root" 1 \
     "$(sql "$db" "select count(*) from findings where rule = 'host-root-mount' and container_id = '$agent'")"
+agent_sb=$(awk -F'\t' '$1 == "node-agent-node-g" {print $4}' "$T/pods.tsv")
+check_eq "node-g: findings: the static pod (config source 'file'), with its host access and manifest" \
+    "static-pod|medium|$agent_sb|1|1" \
+    "$(sql "$db" "select rule, severity, container_id, evidence like '%host network, host PID, host IPC%', evidence like '%$(awk -F'\t' '$1 == "static_manifest" {print $2}' "$T/paths.tsv")%' from findings where rule = 'static-pod'")"
 check_eq "node-g: findings: the kubelet's own per-pod mounts are not flagged" 0 \
     "$(sql "$db" "select count(*) from findings where rule = 'sensitive-host-mount' and (path like '/var/lib/kubelet/pods/%' or path like '%io.containerd.grpc.v1.cri/sandboxes/%')")"
 
