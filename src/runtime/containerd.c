@@ -508,7 +508,7 @@ static int lease_rec(ctx *x, const char *ns, const char *id, const husk_bolt_buc
 /* ---- images ------------------------------------------------------------------------- */
 
 /* Reads a content blob by digest ("sha256:<64 hex>"), parsed as JSON. */
-static json_t *blob_json(ctx *x, const char *digest)
+static json_t *blob_json(ctx *x, const char *digest, int64_t *size)
 {
     if (strncmp(digest, "sha256:", 7) != 0 || !husk_is_hex64(digest + 7, strlen(digest + 7)))
         return NULL;
@@ -520,16 +520,22 @@ static json_t *blob_json(ctx *x, const char *digest)
     char hex[65];
     husk_sha256_hex(buf, len, hex);
     json_t *j = strcmp(hex, digest + 7) == 0 ? json_loadb(buf, len, 0, NULL) : NULL;
+    if (j && size)
+        *size += (int64_t)len;
     if (strcmp(hex, digest + 7) != 0)
         husk_diag_report(x->diag, PHASE, rel, -1, "content does not hash to its digest");
     free(buf);
     return j;
 }
 
-/* An image name's config digest: target -> (index ->) manifest -> config. */
-static json_t *image_config(ctx *x, const char *target, char cfg_digest[80])
+/* An image name's config digest: target -> (index ->) manifest -> config. *size: the image's
+ * content as containerd counts it (crictl images' SIZE): the index and manifest it goes
+ * through, the config, and the layers' sizes as the manifest gives them; -1 when a part is
+ * missing. */
+static json_t *image_config(ctx *x, const char *target, char cfg_digest[80], int64_t *size)
 {
-    json_t *m = blob_json(x, target);
+    *size = 0;
+    json_t *m = blob_json(x, target, size);
     cfg_digest[0] = '\0';
     for (int hops = 0; m && hops < 4; hops++) {
         json_t *manifests = json_object_get(m, "manifests");
@@ -545,15 +551,25 @@ static json_t *image_config(ctx *x, const char *target, char cfg_digest[80])
                 if (!pick || (os && arch && !strcmp(os, "linux") && !strcmp(arch, "amd64")))
                     pick = dg;
             }
-            json_t *next = pick ? blob_json(x, pick) : NULL;
+            json_t *next = pick ? blob_json(x, pick, size) : NULL;
             json_decref(m);
             m = next;
             continue;
         }
         const char *c = husk_json_str(m, "config.digest");
-        json_t *cfg = c ? blob_json(x, c) : NULL;
+        json_t *cfg = c ? blob_json(x, c, size) : NULL;
         if (cfg)
             snprintf(cfg_digest, 80, "%s", c);
+        size_t i;
+        json_t *l;
+        json_array_foreach(json_object_get(m, "layers"), i, l)
+        {
+            json_int_t ls = json_integer_value(json_object_get(l, "size"));
+            if (!json_is_integer(json_object_get(l, "size")) || ls < 0 || ls > ((json_int_t)1 << 50))
+                *size = -1;
+            else if (*size >= 0)
+                *size += ls;
+        }
         json_decref(m);
         return cfg;
     }
@@ -568,7 +584,8 @@ static int image_rec(ctx *x, const char *ns, const char *name, const husk_bolt_b
     char target[160] = "", cr[40], up[40], cfgd[80];
     if (husk_bolt_bucket_child(x->meta, b, "target", 6, &t, NULL) == 0)
         get_str(x, &t, "digest", target, sizeof target);
-    json_t *cfg = target[0] ? image_config(x, target, cfgd) : NULL;
+    int64_t content_size = -1;
+    json_t *cfg = target[0] ? image_config(x, target, cfgd, &content_size) : NULL;
     if (!cfg) {
         husk_diag_report(x->diag, PHASE, name, -1,
                          "image %s (namespace %s): its manifest or config is not in the content "
@@ -631,7 +648,9 @@ static int image_rec(ctx *x, const char *ns, const char *name, const husk_bolt_b
         .recovered_from = "live",
         .repo_digests = dj,
         .last_updated = get_time(x, b, "updatedat", up),
-        .size = HUSK_NULL_INT,
+        /* Docker on the containerd store counts an image's unpacked snapshots instead: its
+         * figure is not this one, so moby's images keep none */
+        .size = content_size >= 0 && strcmp(ns, "moby") != 0 ? content_size : HUSK_NULL_INT,
         .digest_ok = 1,
         .data_root_id = x->r->db_id,
     };

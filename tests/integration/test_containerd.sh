@@ -85,6 +85,9 @@ done <"$T/pods.tsv"
 check_eq "node-g: images as CRI lists them (config digests)" \
     "$(jq -r '.images[].id' "$T/cri/images.json" | sort | paste -sd' ')" \
     "$(sql "$db" "select id from images" | sort | paste -sd' ')"
+check_eq "node-g: images' sizes as CRI lists them (manifest, config and layers)" \
+    "$(jq -r '.images[] | "\(.id) \(.size)"' "$T/cri/images.json" | sort | paste -sd' ')" \
+    "$(sql "$db" "select id || ' ' || size from images" | sort | paste -sd' ')"
 check_eq "node-g: snapshots as ctr lists them" \
     "$(awk 'NR > 1 {print $1}' "$T/ctr/snapshots.txt" | sort | paste -sd' ')" \
     "$(sql "$db" "select key from containerd_snapshots where namespace = 'k8s.io'" | sort | paste -sd' ')"
