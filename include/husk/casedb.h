@@ -145,6 +145,8 @@ typedef struct husk_row_sa_token {
     const char *token; /* NULL unless --keep-secrets */
     size_t token_len;
     int64_t data_root_id;
+    const char *recovered_from; /* NULL: "live" */
+    double confidence;
 } husk_row_sa_token;
 int husk_casedb_add_sa_token(husk_casedb *db, const husk_row_sa_token *r, husk_err *err);
 typedef struct husk_row_kubelet_file {

@@ -45,11 +45,14 @@ int husk_containerd_analyse(const husk_docker_root *r, husk_casedb *db, husk_dia
  * Pods and CRI containers removed from the node (src/runtime/cri_removed.c), from a recovered
  * view of its file system: pod log directories and /var/log/containers links the case does not
  * know (deleted or not), the CRI plugin's containers/<id> directories and status files, their
- * logs, and overlayfs snapshot directories no record names. r gives the data root the rows
- * belong to; ctrd_path is the containerd root on that file system, or NULL. Containers already
+ * logs, and overlayfs snapshot directories no record names, and the service-account tokens
+ * left in a removed pod's kubelet directory. r gives the data root the rows belong to;
+ * ctrd_path is the containerd root on that file system, or NULL; kubelet the kubelet's root
+ * (its fs the live one), or NULL. Containers already
  * in the case only get the logs they lack. Damage goes to diag.
  */
 int husk_cri_removed(husk_fs *view, const husk_docker_root *r, const char *ctrd_path,
-                     husk_casedb *db, husk_diag *diag, husk_err *err);
+                     const husk_docker_root *kubelet, husk_casedb *db, husk_diag *diag,
+                     husk_err *err);
 
 #endif

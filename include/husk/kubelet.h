@@ -17,5 +17,10 @@ int husk_jwt_decode(const char *tok, size_t n, json_t **header, json_t **claims)
  * kubelet_files. r->opts->keep_secrets keeps tokens and kubeconfigs themselves. */
 int husk_kubelet_analyse(const husk_docker_root *r, husk_casedb *db, husk_diag *diag,
                          husk_err *err);
+/* The projected service-account tokens of one pod directory, pods/<uid> of the kubelet root r,
+ * including deleted ones when r->fs is a recovered view (each row with its token file's
+ * provenance): the tokens of a removed pod. */
+int husk_kubelet_pod_tokens(const husk_docker_root *r, const char *uid, husk_casedb *db,
+                            husk_diag *diag, husk_err *err);
 
 #endif

@@ -112,7 +112,8 @@ int rule_tokens_in_reach(fctx *f, const frule *r, const fcontainer *c, json_t *h
     if (sqlite3_prepare_v2(f->s,
                            "SELECT count(*), group_concat(DISTINCT subject) FROM sa_tokens WHERE "
                            "(?1 = '/' OR path = ?1 OR substr(path, 1, length(?1) + 1) = ?1 || '/') "
-                           "AND coalesce(pod_uid, '') != ?2",
+                           "AND coalesce(pod_uid, '') != ?2 AND coalesce(recovered_from, 'live') = "
+                           "'live'",
                            -1, &st, NULL) != SQLITE_OK)
         return 0; /* a case without the table (older schema): nothing to say */
     int rc = 0;

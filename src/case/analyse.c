@@ -244,7 +244,7 @@ static int analyse_containerd(husk_casedb *db, husk_node *n, const husk_analyse_
                               .no_recover = o->no_recover};
     int r = 0;
     for (size_t i = 0; r == 0 && i < n->nfs; i++) {
-        husk_docker_root cri = {0};
+        husk_docker_root cri = {0}, kub = {0};
         const char *ctrd_path = NULL;
         for (size_t j = 0; r == 0 && j < n->fss[i].roots.n; j++) {
             const husk_data_root *d = &n->fss[i].roots.v[j];
@@ -264,12 +264,14 @@ static int analyse_containerd(husk_casedb *db, husk_node *n, const husk_analyse_
             } else if (!ctrd && !cri.fs) {
                 cri = cr;
             }
+            if (!ctrd && !kub.fs)
+                kub = cr;
         }
         /* pods and containers removed from it, from its recovered view */
         if (r == 0 && cri.fs && !o->no_recover) {
             husk_fs *view = view_of(vs, i, cri.fs, cri.path, diag);
             if (view)
-                r = husk_cri_removed(view, &cri, ctrd_path, db, diag, err);
+                r = husk_cri_removed(view, &cri, ctrd_path, kub.fs ? &kub : NULL, db, diag, err);
         }
     }
     return r;

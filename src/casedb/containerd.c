@@ -48,11 +48,13 @@ int husk_casedb_add_sa_token(husk_casedb *db, const husk_row_sa_token *r, husk_e
 {
     return casedb_exec(db,
                        "INSERT INTO sa_tokens(pod_uid, volume, path, sha256, header_json, "
-                       "claims_json, subject, issuer, issued_at, expires_at, token, data_root_id) "
-                       "VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
-                       err, "ttttttttttmi", r->pod_uid, r->volume, r->path, r->sha256,
+                       "claims_json, subject, issuer, issued_at, expires_at, token, data_root_id, "
+                       "recovered_from, confidence) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                       err, "ttttttttttmitd", r->pod_uid, r->volume, r->path, r->sha256,
                        r->header_json, r->claims_json, r->subject, r->issuer, r->issued_at,
-                       r->expires_at, r->token, r->token_len, r->data_root_id);
+                       r->expires_at, r->token, r->token_len, r->data_root_id,
+                       r->recovered_from ? r->recovered_from : "live",
+                       r->recovered_from ? r->confidence : 1.0);
 }
 
 int husk_casedb_add_kubelet_file(husk_casedb *db, const husk_row_kubelet_file *r, husk_err *err)

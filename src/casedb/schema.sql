@@ -81,7 +81,7 @@ CREATE TABLE pods(uid TEXT, name TEXT, namespace TEXT, sandbox_id TEXT, created 
 -- the token itself only with analyse --keep-secrets.
 CREATE TABLE sa_tokens(pod_uid TEXT, volume TEXT, path TEXT, sha256 TEXT, header_json TEXT,
   claims_json TEXT, subject TEXT, issuer TEXT, issued_at TEXT, expires_at TEXT, token TEXT,
-  data_root_id INTEGER);
+  data_root_id INTEGER, recovered_from TEXT, confidence REAL);
 -- The kubelet's configuration, kubeconfigs (content only with --keep-secrets) and static pod
 -- manifests.
 CREATE TABLE kubelet_files(kind TEXT, path TEXT, sha256 TEXT, size INTEGER, mtime TEXT,

@@ -25,6 +25,7 @@
 
 #include "husk/containerd.h"
 #include "husk/findings.h"
+#include "husk/kubelet.h"
 #include "husk/logs.h"
 #include "husk/overlay2.h"
 
@@ -140,6 +141,8 @@ static int split_pod_dir(const char *s, rpod *p)
     snprintf(p->ns, sizeof p->ns, "%.*s", (int)(a - s), s);
     snprintf(p->name, sizeof p->name, "%.*s", (int)(b - a - 1), a + 1);
     snprintf(p->uid, sizeof p->uid, "%s", b + 1);
+    if (!strcmp(p->uid, ".") || !strcmp(p->uid, ".."))
+        return -1;
     return strchr(p->name, '_') ? -1 : 0;
 }
 
@@ -720,7 +723,8 @@ static int removed_files(rctx *x, const char *ctrd_path)
 }
 
 int husk_cri_removed(husk_fs *view, const husk_docker_root *r, const char *ctrd_path,
-                     husk_casedb *db, husk_diag *diag, husk_err *err)
+                     const husk_docker_root *kubelet, husk_casedb *db, husk_diag *diag,
+                     husk_err *err)
 {
     rctx x = {.view = view, .r = r, .db = db, .diag = diag, .err = err};
     x.names = malloc(MAX_ENTRIES * sizeof *x.names);
@@ -741,8 +745,26 @@ int husk_cri_removed(husk_fs *view, const husk_docker_root *r, const char *ctrd_
             rc = husk_err_set(err, HUSK_E_NOMEM, "out of memory");
     }
     for (size_t i = 0; rc == 0 && i < x.npods; i++)
-        if (!x.pods[i].known)
+        if (!x.pods[i].known) {
             rc = write_pod(&x, &x.pods[i]);
+            /* its tokens, when the kubelet deleted its directory (a remaining one was read
+             * with the live pods) */
+            char pd[900];
+            uint64_t ino;
+            husk_docker_root kr;
+            if (rc == 0 && kubelet) {
+                kr = *kubelet;
+                kr.fs = view;
+                if (husk_docker_path(kubelet, "pods", pd, sizeof pd) == 0 &&
+                    strlen(pd) + strlen(x.pods[i].uid) + 2 < sizeof pd) {
+                    strcat(pd, "/");
+                    strcat(pd, x.pods[i].uid);
+                    if (husk_fs_lookup(kubelet->fs, pd, 0, &ino, NULL) < 0 &&
+                        husk_fs_lookup(view, pd, 0, &ino, NULL) == 0)
+                        rc = husk_kubelet_pod_tokens(&kr, x.pods[i].uid, db, diag, err);
+                }
+            }
+        }
     for (size_t i = 0; rc == 0 && i < x.nctrs; i++) {
         rctr *c = &x.ctrs[i];
         if (!in_table(&x, "SELECT 1 FROM containers WHERE id = ?", c->id)) {

@@ -84,6 +84,7 @@ typedef struct kctx {
     uint64_t vols_ino;
     int rc;
     unsigned pods;
+    int recovered; /* r->fs is a recovered view: deleted volumes count too */
 } kctx;
 
 static const char *unix_time(json_t *v, char out[40])
@@ -111,6 +112,8 @@ static int one_token(kctx *x, const char *vol, const char *path)
     }
     while (n && (tok[n - 1] == '\n' || tok[n - 1] == '\r'))
         n--;
+    husk_prov prov = {"live", 1.0};
+    husk_fs_provenance(x->r->fs, ino, &prov, NULL, 0);
     char hex[65], iat[40], exp[40];
     husk_sha256_hex(tok, n, hex);
     json_t *h = NULL, *c = NULL;
@@ -132,6 +135,8 @@ static int one_token(kctx *x, const char *vol, const char *path)
         .token = x->r->opts && x->r->opts->keep_secrets ? tok : NULL,
         .token_len = n,
         .data_root_id = x->r->db_id,
+        .recovered_from = prov.recovered_from,
+        .confidence = prov.confidence,
     };
     int rc = husk_casedb_add_sa_token(x->db, &row, x->err);
     free(hj);
@@ -145,7 +150,8 @@ static int one_token(kctx *x, const char *vol, const char *path)
 static int projected_cb(const husk_dirent *d, void *ctx)
 {
     kctx *x = ctx;
-    if (d->deleted || !husk_name_ok(d->name, d->name_len) || d->name_len > 253 || d->name[0] == '.')
+    if ((d->deleted && !x->recovered) || !husk_name_ok(d->name, d->name_len) || d->name_len > 253 ||
+        d->name[0] == '.')
         return 0;
     char vol[256], path[1024];
     snprintf(vol, sizeof vol, "%.*s", (int)d->name_len, d->name);
@@ -285,6 +291,15 @@ static int log_link_cb(const husk_dirent *d, void *ctx)
                                  ctr[0] ? ctr : NULL, id, x->r->fs_db_id};
     x->rc = husk_casedb_add_pod_log_link(x->db, &row, x->err);
     return x->rc < 0 ? -1 : 0;
+}
+
+int husk_kubelet_pod_tokens(const husk_docker_root *r, const char *uid, husk_casedb *db,
+                            husk_diag *diag, husk_err *err)
+{
+    kctx x = {.r = r, .db = db, .diag = diag, .err = err, .recovered = 1};
+    husk_dirent d = {.name = uid, .name_len = strlen(uid)};
+    pod_cb(&d, &x);
+    return x.rc < 0 ? x.rc : 0;
 }
 
 int husk_kubelet_analyse(const husk_docker_root *r, husk_casedb *db, husk_diag *diag,
