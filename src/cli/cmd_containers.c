@@ -298,6 +298,80 @@ static json_t *inspect_one(sqlite3 *s, const char *id)
     return out;
 }
 
+/* A containerd container as `ctr containers info` shows its record (ID, Labels, Image,
+ * SnapshotKey, Snapshotter, CreatedAt, Spec: the OCI runtime spec), with what the CRI status
+ * file and the pod add as Husk* fields. Extensions and the runtime options are not kept. */
+/* A text column, NULL when SQL NULL. */
+static const char *col_or_null(sqlite3_stmt *st, int i)
+{
+    return (const char *)sqlite3_column_text(st, i);
+}
+
+static json_t *inspect_containerd(sqlite3 *s, const char *id)
+{
+    sqlite3_stmt *st;
+    json_t *out = NULL;
+    if (sqlite3_prepare_v2(s,
+                           "SELECT c.image_ref, c.created, c.driver, c.rw_layer, c.labels, "
+                           "c.config_json, c.namespace, c.name, c.state, c.started_at, "
+                           "c.finished_at, c.exit_code, c.pid, c.pod_uid, c.sandbox_id, p.name, "
+                           "p.namespace, c.recovered_from, c.confidence FROM containers c LEFT "
+                           "JOIN pods p ON p.uid = c.pod_uid WHERE c.id = ?",
+                           -1, &st, NULL) != SQLITE_OK)
+        return NULL;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        out = json_object();
+        json_t *labels = col_or_null(st, 4) ? json_loads(col_or_null(st, 4), 0, NULL) : NULL;
+        json_t *spec = col_or_null(st, 5) ? json_loads(col_or_null(st, 5), 0, NULL) : NULL;
+        const char *strs[][2] = {{"Image", col_or_null(st, 0)},
+                                 {"SnapshotKey", col_or_null(st, 3)},
+                                 {"Snapshotter", col_or_null(st, 2)},
+                                 {"CreatedAt", col_or_null(st, 1)}};
+        json_object_set_new(out, "ID", json_string(id));
+        json_object_set(out, "Labels", labels ? labels : json_null());
+        for (size_t i = 0; i < 4; i++)
+            json_object_set_new(out, strs[i][0], strs[i][1] ? json_string(strs[i][1]) : json_null());
+        json_object_set(out, "Spec", spec ? spec : json_null());
+        const char *husk[][2] = {{"HuskNamespace", col_or_null(st, 6)},
+                                 {"HuskName", col_or_null(st, 7)},
+                                 {"HuskState", col_or_null(st, 8)},
+                                 {"HuskStartedAt", col_or_null(st, 9)},
+                                 {"HuskFinishedAt", col_or_null(st, 10)},
+                                 {"HuskPodUID", col_or_null(st, 13)},
+                                 {"HuskSandboxID", col_or_null(st, 14)},
+                                 {"HuskPodName", col_or_null(st, 15)},
+                                 {"HuskPodNamespace", col_or_null(st, 16)}};
+        for (size_t i = 0; i < sizeof husk / sizeof husk[0]; i++)
+            json_object_set_new(out, husk[i][0], husk[i][1] ? json_string(husk[i][1]) : json_null());
+        for (int i = 11; i <= 12; i++)
+            json_object_set_new(out, i == 11 ? "HuskExitCode" : "HuskPid",
+                                sqlite3_column_type(st, i) == SQLITE_NULL
+                                    ? json_null()
+                                    : json_integer(sqlite3_column_int64(st, i)));
+        json_object_set_new(out, "HuskRecoveredFrom", json_string(casecmd_col(st, 17)));
+        json_object_set_new(out, "HuskConfidence", json_real(sqlite3_column_double(st, 18)));
+        json_decref(labels);
+        json_decref(spec);
+    }
+    sqlite3_finalize(st);
+    return out;
+}
+
+static int is_containerd(sqlite3 *s, const char *id)
+{
+    sqlite3_stmt *st;
+    int r = 0;
+    if (sqlite3_prepare_v2(s, "SELECT runtime = 'containerd' FROM containers WHERE id = ?", -1,
+                           &st, NULL) != SQLITE_OK)
+        return 0;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        r = sqlite3_column_int(st, 0) == 1;
+    sqlite3_finalize(st);
+    return r;
+}
+
 static void inspect_usage(FILE *f)
 {
     fprintf(f, "usage: husk inspect CASE.db CONTAINER [CONTAINER...]\n"
@@ -305,8 +379,10 @@ static void inspect_usage(FILE *f)
                "Prints containers as 'docker inspect' does (a JSON array), rebuilt from their\n"
                "config.v2.json and hostconfig.json as found on the disk image. CONTAINER is a\n"
                "name, a full ID or a unique ID prefix. Two husk fields say how the container\n"
-               "was recovered: HuskRecoveredFrom (live, journal, inode, carved) and\n"
-               "HuskConfidence.\n"
+               "was recovered: HuskRecoveredFrom (live, journal, inode, carved, bolt-free)\n"
+               "and HuskConfidence. A containerd container (Kubernetes) is printed as\n"
+               "'ctr containers info' shows its record (ID, Labels, Image, SnapshotKey,\n"
+               "Snapshotter, CreatedAt, Spec), with its state, times and pod as Husk* fields.\n"
                "\n"
                "Options:\n"
                "  -q, --quiet   no warnings on standard error\n"
@@ -348,7 +424,9 @@ int cmd_inspect(int argc, char **argv)
             rc = r;
             continue;
         }
-        json_t *o = inspect_one(husk_casedb_sqlite(db), id);
+        json_t *o = is_containerd(husk_casedb_sqlite(db), id)
+                        ? inspect_containerd(husk_casedb_sqlite(db), id)
+                        : inspect_one(husk_casedb_sqlite(db), id);
         if (o)
             json_array_append_new(arr, o);
     }

@@ -71,6 +71,13 @@ PY
     got=$(sql "$db" "select length(cast(message as blob)) || ' ' || stream from logs where container_id = '$id' order by seq")
     check_eq "node-g: $cname: every log message, lengths and streams in order" "$want" "$got"
 done <"$T/containers.tsv"
+# husk inspect of a containerd container: its record as `ctr containers info` printed it
+for f in "$T"/ctr/containers/*.json; do
+    cid=$(jq -r .ID "$f")
+    check_eq "node-g: inspect ${cid:0:12}: ID, labels, image, snapshot key, snapshotter and OCI spec as ctr containers info" \
+        "$(jq -S -c '{ID, Labels, Image, SnapshotKey, Snapshotter, Spec}' "$f")" \
+        "$("$HUSK" inspect "$db" "$cid" | jq -S -c '.[0] | {ID, Labels, Image, SnapshotKey, Snapshotter, Spec}')"
+done
 check_eq "node-g: web's 40,028-byte line came back whole from its P and F pieces" 1 \
     "$(sql "$db" "select count(*) from logs l join containers c on c.id = l.container_id where c.name = 'web' and length(l.message) = 40028 and l.message like 'LONGLINE-BEGIN%LONGLINE-END'")"
 while IFS=$'\t' read -r pod pns uid sandbox state removed source; do
@@ -135,6 +142,8 @@ check_eq "node-g: probe (removed last): rebuilt from meta.db's free pages, as re
 check_eq "node-g: probe: name, pod, sandbox and image as containerd recorded them" \
     "$(jq -r '[.Labels["io.kubernetes.container.name"], .Labels["io.kubernetes.pod.uid"], .Spec.annotations["io.kubernetes.cri.sandbox-id"], .Image] | join("|")' "$info")" \
     "$(sql "$db" "select name, pod_uid, sandbox_id, image_ref from containers where id = '$probe'")"
+check_eq "node-g: probe: inspect gives the OCI spec containerd held before removal" \
+    "$(jq -S -c .Spec "$info")" "$("$HUSK" inspect "$db" "$probe" | jq -S -c '.[0].Spec')"
 check_eq "node-g: probe: command as its OCI spec" \
     "$(jq -c '.Spec.process.args[1:]' "$info")|$(jq -r '.Spec.process.args[0]' "$info")" \
     "$(sql "$db" "select args, path from containers where id = '$probe'")"
