@@ -233,9 +233,16 @@ static void read_log_links(rctx *x)
         snprintf(c->pod, sizeof c->pod, "%.*s", (int)(u1 - name), name);
         snprintf(c->ns, sizeof c->ns, "%.*s", (int)(u2 - u1 - 1), u1 + 1);
         snprintf(c->name, sizeof c->name, "%s", u2 + 1);
-        if (tn > 0 && (size_t)tn < sizeof target && target[0] == '/') {
+        /* the link is evidence: only a target in the pod log directories is read as logs */
+        if (tn > 0 && (size_t)tn < sizeof target) {
             target[tn] = '\0';
-            snprintf(c->log, sizeof c->log, "%s", target);
+            if (!strncmp(target, "/var/log/pods/", 14) && !strstr(target, "/../") &&
+                !strstr(target, "/./") && !memchr(target, '\0', (size_t)tn))
+                snprintf(c->log, sizeof c->log, "%s", target);
+            else
+                husk_diag_report(x->diag, PHASE, "/var/log/containers", -1,
+                                 "container %s: its link points outside /var/log/pods; its "
+                                 "target is not read as its log", id);
         }
         prov_of(x, x->inos[i], &c->prov, NULL, 0);
         c->source = "log-link";
@@ -400,6 +407,9 @@ static int write_ctr(rctx *x, const rctr *c, const char *cri)
 static int ctr_logs(rctx *x, const char *id, const char *log)
 {
     if (!log[0] || in_table(x, "SELECT 1 FROM logs WHERE container_id = ? LIMIT 1", id))
+        return 0;
+    /* the path comes from the evidence (a link, an annotation): pod log directories only */
+    if (strncmp(log, "/var/log/pods/", 14) != 0 || strstr(log, "/../") || strstr(log, "/./"))
         return 0;
     husk_prov rec = {"journal", 0.5}; /* each file's own provenance replaces it */
     return husk_cri_logs(x->view, log, id, &rec, x->db, x->diag, x->err);
