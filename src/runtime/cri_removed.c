@@ -40,8 +40,18 @@ typedef struct rpod {
     char uid[129], name[254], ns[254], dir[700];
     husk_prov prov;
     char how[200];
-    int known; /* already in the case's pods table */
+    int known;        /* already in the case's pods table */
+    int64_t t;        /* its log directory's birth time (ns), -1 unknown */
+    char sandbox[65]; /* a removed sandbox tied to it by time, "" none */
 } rpod;
+
+/* A sandboxes/<id> directory of the CRI plugin whose sandbox the case does not know. */
+typedef struct rsandbox {
+    char id[65];
+    int64_t t;
+    husk_prov prov;
+    const rpod *pod;
+} rsandbox;
 
 typedef struct rctr {
     char id[65], name[254], pod[254], ns[254], log[1024];
@@ -76,6 +86,8 @@ typedef struct rctx {
     int nomem;
     osnap *snaps;
     size_t nsnaps;
+    rsandbox *sbs;
+    size_t nsbs;
 } rctx;
 
 static int in_table(rctx *x, const char *sql, const char *v)
@@ -184,6 +196,16 @@ static const rpod *pod_by_name(rctx *x, const char *ns, const char *name)
     return NULL;
 }
 
+/* An object's birth time in the view (its mtime when the file system keeps none), -1. */
+static int64_t born(rctx *x, uint64_t ino)
+{
+    husk_stat st;
+    if (husk_fs_stat(x->view, ino, &st, NULL) < 0)
+        return -1;
+    const husk_timespec *ts = st.crtime.present ? &st.crtime : &st.mtime;
+    return ts->present ? ts->sec * 1000000000LL + ts->nsec : -1;
+}
+
 /* /var/log/pods: every pod directory, known or not (a known pod's is skipped later). */
 static void read_pod_dirs(rctx *x)
 {
@@ -202,6 +224,7 @@ static void read_pod_dirs(rctx *x)
         snprintf(p->dir, sizeof p->dir, "/var/log/pods/%s", x->names[i]);
         prov_of(x, x->inos[i], &p->prov, p->how, sizeof p->how);
         p->known = in_table(x, "SELECT 1 FROM pods WHERE uid = ?", p->uid);
+        p->t = born(x, x->inos[i]);
         x->npods++;
     }
 }
@@ -272,6 +295,85 @@ static void read_cri_dirs(rctx *x, const char *cri)
             c->prov = p; /* named by its link, confirmed by its directory: the surer of the two */
         }
     }
+}
+
+/*
+ * The CRI plugin's sandboxes/<id> directories of sandboxes the case does not know (removed
+ * pods). Nothing on disk names a removed sandbox's pod any more; the kubelet creates a pod's
+ * log directory just before it asks for the sandbox, so the sandbox born first within 2 s
+ * after a removed pod's log directory is taken as that pod's (attribution by time, noted).
+ */
+static void read_sandboxes(rctx *x, const char *cri)
+{
+    char path[700];
+    snprintf(path, sizeof path, "%s/sandboxes", cri);
+    if (list(x, path) < 0)
+        return;
+    x->sbs = calloc(x->nnames + 1, sizeof *x->sbs);
+    if (!x->sbs) {
+        x->nomem = 1;
+        return;
+    }
+    for (size_t i = 0; i < x->nnames; i++) {
+        if (strlen(x->names[i]) != 64 || !husk_is_hex64(x->names[i], 64) ||
+            in_table(x, "SELECT 1 FROM containers WHERE id = ?", x->names[i]))
+            continue;
+        rsandbox *b = &x->sbs[x->nsbs++];
+        snprintf(b->id, sizeof b->id, "%s", x->names[i]);
+        b->t = born(x, x->inos[i]);
+        prov_of(x, x->inos[i], &b->prov, NULL, 0);
+    }
+    for (size_t i = 0; i < x->npods; i++) {
+        rpod *p = &x->pods[i];
+        if (p->known || p->t < 0)
+            continue;
+        rsandbox *best = NULL;
+        for (size_t j = 0; j < x->nsbs; j++) {
+            rsandbox *b = &x->sbs[j];
+            if (b->pod || b->t < p->t || b->t - p->t > 2000000000LL)
+                continue;
+            if (!best || b->t < best->t)
+                best = b;
+        }
+        if (best) {
+            best->pod = p;
+            snprintf(p->sandbox, sizeof p->sandbox, "%s", best->id);
+        }
+    }
+}
+
+static int write_sandbox(rctx *x, const rsandbox *b, const char *cri)
+{
+    husk_row_container row = {
+        .id = b->id,
+        .name = b->pod ? b->pod->name : NULL,
+        .state = "removed",
+        .exit_code = HUSK_NULL_INT,
+        .pid = HUSK_NULL_INT,
+        .restart_count = HUSK_NULL_INT,
+        .privileged = HUSK_NULL_INT,
+        .readonly_rootfs = HUSK_NULL_INT,
+        .recovered_from = b->prov.recovered_from,
+        .confidence = b->pod && b->prov.confidence > 0.5 ? 0.5 : b->prov.confidence,
+        .data_root_id = x->r->db_id,
+        .runtime = "containerd",
+        .ns = "k8s.io",
+        .pod_uid = b->pod ? b->pod->uid : NULL,
+        .sandbox_id = b->id,
+    };
+    if (b->pod)
+        husk_diag_report(x->diag, PHASE, cri, -1,
+                         "sandbox %s: removed (its deleted directory, %s %.2f); taken to be pod "
+                         "%s/%s's, born %.3f s after the pod's log directory (attribution by "
+                         "time, confidence 0.5)",
+                         b->id, b->prov.recovered_from, b->prov.confidence, b->pod->ns,
+                         b->pod->name, (double)(b->t - b->pod->t) / 1e9);
+    else
+        husk_diag_report(x->diag, PHASE, cri, -1,
+                         "sandbox %s: removed (its deleted directory, %s %.2f); its pod is not "
+                         "known",
+                         b->id, b->prov.recovered_from, b->prov.confidence);
+    return husk_casedb_add_container(x->db, &row, x->err);
 }
 
 static const char *ns_time(json_t *o, const char *key, char out[40])
@@ -389,6 +491,7 @@ static int write_ctr(rctx *x, const rctr *c, const char *cri)
         .runtime = "containerd",
         .ns = "k8s.io", /* the CRI plugin's namespace */
         .pod_uid = pod_uid,
+        .sandbox_id = p && p->sandbox[0] ? p->sandbox : NULL,
     };
     int rc = husk_casedb_add_container(x->db, &row, x->err);
     husk_diag_report(x->diag, PHASE, c->source && !strcmp(c->source, "log-link") ? "/var/log/containers" : path, -1,
@@ -422,6 +525,7 @@ static int write_pod(rctx *x, const rpod *p)
         .name = p->name,
         .ns = p->ns,
         .state = "removed",
+        .sandbox_id = p->sandbox[0] ? p->sandbox : NULL,
         .log_directory = p->dir,
         .host_network = HUSK_NULL_INT,
         .host_pid = HUSK_NULL_INT,
@@ -751,6 +855,8 @@ int husk_cri_removed(husk_fs *view, const husk_docker_root *r, const char *ctrd_
         read_log_links(&x);
         if (cri[0])
             read_cri_dirs(&x, cri);
+        if (cri[0])
+            read_sandboxes(&x, cri);
         if (x.nomem)
             rc = husk_err_set(err, HUSK_E_NOMEM, "out of memory");
     }
@@ -775,6 +881,8 @@ int husk_cri_removed(husk_fs *view, const husk_docker_root *r, const char *ctrd_
                 }
             }
         }
+    for (size_t i = 0; rc == 0 && i < x.nsbs; i++)
+        rc = write_sandbox(&x, &x.sbs[i], cri);
     for (size_t i = 0; rc == 0 && i < x.nctrs; i++) {
         rctr *c = &x.ctrs[i];
         if (!in_table(&x, "SELECT 1 FROM containers WHERE id = ?", c->id)) {
@@ -830,6 +938,7 @@ int husk_cri_removed(husk_fs *view, const husk_docker_root *r, const char *ctrd_
         rc = removed_files(&x, ctrd_path);
     free(x.snaps);
     free(x.pods);
+    free(x.sbs);
     free(x.ctrs);
     free(x.names);
     free(x.inos);

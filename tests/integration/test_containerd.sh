@@ -164,7 +164,7 @@ check_eq "node-g: probe's sandbox: image and host network as containerd recorded
     "$(jq -r '.Image' "$T/removed/probe/ctr-info-sandbox.json")|$(jq -r '[.Spec.linux.namespaces[].type] | if index("network") then 0 else 1 end' "$T/removed/probe/ctr-info-sandbox.json")" \
     "$(sql "$db" "select c.image_ref, p.host_network from containers c join pods p on p.sandbox_id = c.id where c.id = '$probe_sb'")"
 report=$(awk -F'\t' '$1 == "report" {print $3}' "$T/containers.tsv")
-read -r rpod rns ruid <<<"$(awk -F'\t' '$6 == "yes" && $1 ~ /^report-/ {print $1, $2, $3}' "$T/pods.tsv")"
+read -r rpod rns ruid rsb <<<"$(awk -F'\t' '$6 == "yes" && $1 ~ /^report-/ {print $1, $2, $3, $4}' "$T/pods.tsv")"
 check_eq "node-g: report (pod deleted with its directories): container named by its deleted log link" \
     "report|$ruid|removed|containerd" \
     "$(sql "$db" "select name, pod_uid, state, runtime from containers where id = '$report'")"
@@ -180,8 +180,12 @@ check_eq "node-g: report: every log line of its deleted log file, in its deleted
 check_eq "node-g: report's pod: its service-account token from its deleted kubelet directory (hash, subject)" \
     "$(awk '$2 ~ /kube-api-access-.*\/token$/ {print $1}' "$T/removed/report/files.sha256")|system:serviceaccount:$rns:default|1|1" \
     "$(sql "$db" "select sha256, subject, recovered_from <> 'live', token is null from sa_tokens where pod_uid = '$ruid'")"
-check_eq "node-g: report's pod: from its deleted log directory" "$rpod|$rns|removed" \
-    "$(sql "$db" "select name, namespace, state from pods where uid = '$ruid' and recovered_from <> 'live'")"
+check_eq "node-g: report's pod: from its deleted log directory, its sandbox tied by time" "$rpod|$rns|removed|$rsb" \
+    "$(sql "$db" "select name, namespace, state, sandbox_id from pods where uid = '$ruid' and recovered_from <> 'live'")"
+check_eq "node-g: report's sandbox: a removed container of the pod, from its deleted CRI directory" \
+    "$rpod|removed|$ruid|0.5" \
+    "$(sql "$db" "select name, state, pod_uid, confidence from containers where id = '$rsb'")"
+check_eq "node-g: report: in its pod's sandbox" "$rsb" "$(sql "$db" "select sandbox_id from containers where id = '$report'")"
 check_eq "node-g: every snapshot ID the snapshotter allocated is live or an orphan directory" \
     "$(seq 1 "$(sed -n 's/^  snapshots\/  (sequence \([0-9]*\))$/\1/p' "$T/containerd-db/overlayfs-metadata.db.txt")" | paste -sd' ')" \
     "$(sql "$db" "select backend_id from containerd_snapshots where snapshotter = 'overlayfs' and backend_id is not null" | sort -n | uniq | paste -sd' ')"
