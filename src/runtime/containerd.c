@@ -1300,6 +1300,36 @@ static int free_containers(ctx *x)
     return rc;
 }
 
+/*
+ * containerd 1.6 keeps a sandbox's state in memory only, so a live sandbox comes out "unknown".
+ * One direction can be inferred from the disk: a sandbox one of whose containers was running
+ * (its CRI status file says started, not finished) had its pause container running, i.e. it
+ * was ready. Such a sandbox becomes "running" and its pod "ready"; the others stay unknown.
+ */
+static int sandbox_states(ctx *x)
+{
+    static const char *const sql[] = {
+        "UPDATE pods SET state = 'ready' WHERE state = 'unknown' AND recovered_from = 'live' AND "
+        "data_root_id = ?1 AND EXISTS (SELECT 1 FROM containers c WHERE c.sandbox_id = "
+        "pods.sandbox_id AND c.id <> pods.sandbox_id AND c.state = 'running')",
+        "UPDATE containers SET state = 'running' WHERE state = 'unknown' AND runtime = "
+        "'containerd' AND data_root_id = ?1 AND id = sandbox_id AND EXISTS (SELECT 1 FROM pods p "
+        "WHERE p.sandbox_id = containers.id AND p.state = 'ready')"};
+    for (size_t i = 0; i < 2; i++) {
+        sqlite3_stmt *st = NULL;
+        if (sqlite3_prepare_v2(husk_casedb_sqlite(x->db), sql[i], -1, &st, NULL) != SQLITE_OK)
+            return husk_err_set(x->err, HUSK_E_DB, "case database: %s",
+                                sqlite3_errmsg(husk_casedb_sqlite(x->db)));
+        sqlite3_bind_int64(st, 1, x->r->db_id);
+        int r = sqlite3_step(st);
+        sqlite3_finalize(st);
+        if (r != SQLITE_DONE)
+            return husk_err_set(x->err, HUSK_E_DB, "case database: %s",
+                                sqlite3_errmsg(husk_casedb_sqlite(x->db)));
+    }
+    return 0;
+}
+
 /* Docker containers on the containerd image store: their RW snapshot is keyed by the
  * container ID in namespace moby, whether or not a containerd container record exists. */
 static int docker_diffs(ctx *x)
@@ -1363,6 +1393,8 @@ int husk_containerd_analyse(const husk_docker_root *r, husk_casedb *db, husk_dia
         husk_diag_report(diag, PHASE, x.obj, -1, "no v1 bucket: %s", e.msg);
     if (rc == 0)
         rc = docker_diffs(&x);
+    if (rc == 0)
+        rc = sandbox_states(&x);
     if (rc == 0 && !(r->opts && r->opts->no_recover))
         rc = free_containers(&x);
     for (size_t i = 0; i < x.nsnaps; i++) {
