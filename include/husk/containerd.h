@@ -40,6 +40,15 @@ int husk_pb_any(const uint8_t *b, size_t n, const uint8_t **type_url, size_t *tl
  */
 int husk_containerd_analyse(const husk_docker_root *r, husk_casedb *db, husk_diag *diag,
                             husk_err *err);
+/* What husk_containerd_analyse_ex could read: what is absent from a store read whole was
+ * removed; from one read in part, nothing can be concluded. */
+typedef struct husk_ctrd_read {
+    int meta_ok;      /* meta.db opened and every namespace walked without damage */
+    int snapshots_ok; /* the overlayfs snapshotter's metadata.db read whole */
+} husk_ctrd_read;
+/* The same, saying in *read (may be NULL) what it could read. */
+int husk_containerd_analyse_ex(const husk_docker_root *r, husk_casedb *db, husk_diag *diag,
+                               husk_ctrd_read *read, husk_err *err);
 
 /*
  * Pods and CRI containers removed from the node (src/runtime/cri_removed.c), from a recovered
@@ -48,11 +57,13 @@ int husk_containerd_analyse(const husk_docker_root *r, husk_casedb *db, husk_dia
  * logs, and overlayfs snapshot directories no record names, and the service-account tokens
  * left in a removed pod's kubelet directory. r gives the data root the rows belong to;
  * ctrd_path is the containerd root on that file system, or NULL; kubelet the kubelet's root
- * (its fs the live one), or NULL. Containers already
+ * (its fs the live one), or NULL; read what the containerd reader could read: pods and
+ * containers are only taken as removed when meta.db was read whole, and snapshot directories as
+ * orphans when the snapshotter's records were. Containers already
  * in the case only get the logs they lack. Damage goes to diag.
  */
 int husk_cri_removed(husk_fs *view, const husk_docker_root *r, const char *ctrd_path,
-                     const husk_docker_root *kubelet, husk_casedb *db, husk_diag *diag,
-                     husk_err *err);
+                     const husk_docker_root *kubelet, const husk_ctrd_read *read,
+                     husk_casedb *db, husk_diag *diag, husk_err *err);
 
 #endif

@@ -127,13 +127,9 @@ static int record_layout(husk_casedb *db, husk_node *n, int64_t *fs_ids, int64_t
     return r;
 }
 
-/*
- * Containers removed with docker rm: the same readers on a recovered view of the data root's
- * file system (deleted directories, names and files rebuilt from the journal, inode remnants
- * and freed blocks). A file system type without a recovered view is noted, not an error.
- */
 /* The recovered view of file system i, built on first use and kept for the rest of the
- * analysis (Docker's and containerd's recovery share it); NULL when there is none. */
+ * analysis (Docker's and containerd's recovery share it); NULL when there is none. A file system
+ * type without a recovered view is noted, not an error. */
 typedef struct views {
     husk_fs **v;
     int *tried;
@@ -154,6 +150,11 @@ static husk_fs *view_of(views *vs, size_t i, husk_fs *live, const char *what, hu
     return vs->v[i];
 }
 
+/*
+ * Containers removed with docker rm: the same readers on a recovered view of the data root's
+ * file system (deleted directories, names and files rebuilt from the journal, inode remnants
+ * and freed blocks).
+ */
 static int recover_removed(const husk_docker_root *live, husk_fs *view, husk_diag *diag,
                            husk_casedb *db, husk_err *err)
 {
@@ -242,10 +243,15 @@ static int analyse_containerd(husk_casedb *db, husk_node *n, const husk_analyse_
 {
     husk_docker_opts dopts = {.hash_images = o->hash_images, .keep_secrets = o->keep_secrets,
                               .no_recover = o->no_recover};
-    int r = 0;
+    struct fsr {
+        husk_docker_root cri, kub;
+        const char *ctrd_path;
+        int snapshots_ok;
+    } *fr = calloc(n->nfs + 1, sizeof *fr);
+    if (!fr)
+        return husk_err_set(err, HUSK_E_NOMEM, "out of memory");
+    int r = 0, ctrd_roots = 0, ctrd_ok = 0;
     for (size_t i = 0; r == 0 && i < n->nfs; i++) {
-        husk_docker_root cri = {0}, kub = {0};
-        const char *ctrd_path = NULL;
         for (size_t j = 0; r == 0 && j < n->fss[i].roots.n; j++) {
             const husk_data_root *d = &n->fss[i].roots.v[j];
             int ctrd = strcmp(d->runtime, "containerd") == 0;
@@ -254,26 +260,43 @@ static int analyse_containerd(husk_casedb *db, husk_node *n, const husk_analyse_
             husk_docker_root cr = {.fs = n->fss[i].fs, .db_id = root_ids[i][j],
                                    .fs_db_id = fs_ids[i], .opts = &dopts};
             snprintf(cr.path, sizeof cr.path, "%s", d->path);
-            r = ctrd ? husk_containerd_analyse(&cr, db, diag, err)
+            husk_ctrd_read rd = {0};
+            r = ctrd ? husk_containerd_analyse_ex(&cr, db, diag, &rd, err)
                      : husk_kubelet_analyse(&cr, db, diag, err);
+            ctrd_roots += ctrd;
+            ctrd_ok += ctrd && rd.meta_ok;
             /* the containerd root (its snapshots, and the CRI plugin's directory on a
              * Kubernetes node), else the kubelet's */
-            if (ctrd && !ctrd_path) {
-                cri = cr;
-                ctrd_path = n->fss[i].roots.v[j].path;
-            } else if (!ctrd && !cri.fs) {
-                cri = cr;
+            if (ctrd && !fr[i].ctrd_path) {
+                fr[i].cri = cr;
+                fr[i].ctrd_path = d->path;
+                fr[i].snapshots_ok = rd.snapshots_ok;
+            } else if (!ctrd && !fr[i].cri.fs) {
+                fr[i].cri = cr;
             }
-            if (!ctrd && !kub.fs)
-                kub = cr;
-        }
-        /* pods and containers removed from it, from its recovered view */
-        if (r == 0 && cri.fs && !o->no_recover) {
-            husk_fs *view = view_of(vs, i, cri.fs, cri.path, diag);
-            if (view)
-                r = husk_cri_removed(view, &cri, ctrd_path, kub.fs ? &kub : NULL, db, diag, err);
+            if (!ctrd && !fr[i].kub.fs)
+                fr[i].kub = cr;
         }
     }
+    /* Pods and containers removed, from each file system's recovered view, once every
+     * runtime root of the node is read (a node may keep /var/log/pods and containerd's root on
+     * different file systems): what none of them holds was removed, provided containerd's
+     * records were read whole. */
+    for (size_t i = 0; r == 0 && i < n->nfs && !o->no_recover; i++) {
+        if (!fr[i].cri.fs)
+            continue;
+        husk_ctrd_read rd = {.meta_ok = ctrd_roots > 0 && ctrd_ok == ctrd_roots,
+                             .snapshots_ok = fr[i].snapshots_ok};
+        if (!rd.meta_ok)
+            husk_diag_report(diag, "recovery", fr[i].cri.path, -1,
+                             "containerd's records were not read whole (or there are none): "
+                             "pods and containers absent from them are not taken as removed");
+        husk_fs *view = view_of(vs, i, fr[i].cri.fs, fr[i].cri.path, diag);
+        if (view)
+            r = husk_cri_removed(view, &fr[i].cri, fr[i].ctrd_path,
+                                 fr[i].kub.fs ? &fr[i].kub : NULL, &rd, db, diag, err);
+    }
+    free(fr);
     return r;
 }
 

@@ -93,3 +93,6 @@ CREATE TABLE pod_log_links(path TEXT, target TEXT, pod TEXT, namespace TEXT, con
 CREATE INDEX files_container ON files(container_id);
 CREATE INDEX logs_container ON logs(container_id, seq);
 CREATE INDEX timeline_time ON timeline(time);
+-- looked up per directory name when removed pods and snapshots are rebuilt (cri_removed.c)
+CREATE INDEX pods_uid ON pods(uid);
+CREATE INDEX containerd_snapshots_backend ON containerd_snapshots(data_root_id, backend_id);

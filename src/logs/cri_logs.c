@@ -72,7 +72,7 @@ typedef struct cri_run {
     uint64_t off, bad;
     int fatal;
     int recovered; /* fs is a recovered view: deleted files count, each with its provenance */
-    char how[256];
+    double tie;    /* recovered: the caller's confidence, a cap on each file's */
 } cri_run;
 
 static int collect(const husk_dirent *d, void *ctx)
@@ -190,11 +190,12 @@ static int read_one(cri_run *x, const cri_file *f, char *buf, husk_err *err)
         husk_diag_report(x->diag, "logs", x->file, -1, "not a readable regular file");
         return 0;
     }
-    if (x->recovered) { /* each file of a recovered view says how it was rebuilt */
+    if (x->recovered) { /* each file of a recovered view says how it was rebuilt; the
+                            * caller's confidence (how the file was tied to the container) caps it */
         husk_prov p = {"live", 1.0};
-        if (husk_fs_provenance(x->fs, f->ino, &p, x->how, sizeof x->how) == 0 && p.recovered_from) {
+        if (husk_fs_provenance(x->fs, f->ino, &p, NULL, 0) == 0 && p.recovered_from) {
             x->recovered_from = p.recovered_from;
-            x->confidence = p.confidence;
+            x->confidence = p.confidence < x->tie ? p.confidence : x->tie;
         }
     }
     husk_gunzip *gz = NULL;
@@ -247,7 +248,8 @@ int husk_cri_logs(husk_fs *fs, const char *log_path, const char *container_id,
     cri_run x = {.fs = fs, .db = db, .diag = diag, .container_id = container_id,
                  .recovered_from = prov->recovered_from, .confidence = prov->confidence,
                  .base = slash + 1, .baselen = strlen(slash + 1),
-                 .recovered = prov->recovered_from && strcmp(prov->recovered_from, "live") != 0};
+                 .recovered = prov->recovered_from && strcmp(prov->recovered_from, "live") != 0,
+                 .tie = prov->confidence};
     x.v = calloc(MAX_CRI_FILES, sizeof *x.v);
     char *buf = malloc(READ_SLICE);
     int rc = x.v && buf ? 0 : husk_err_set(err, HUSK_E_NOMEM, "out of memory");

@@ -4,6 +4,7 @@
  * core/snapshots/storage/bolt.go for the overlayfs snapshotter, read through husk's own bbolt
  * reader. Everything read is evidence: keys, values, names and JSON are bounded and checked.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -127,6 +128,7 @@ typedef struct ctx {
     husk_err *err;
     husk_bolt *meta;
     char obj[600]; /* meta.db's node path, for reports */
+    int snaps_ok;  /* the snapshotter's metadata.db was read whole */
     /* the overlayfs snapshotter's records */
     struct snap {
         char *name, *parent;
@@ -320,7 +322,14 @@ static void load_snapshotter(ctx *x)
     husk_bolt_entry ent;
     int r;
     size_t cap = 0;
-    while ((r = husk_bolt_cursor_next(c, &ent, &e)) != 0 && x->nsnaps < MAX_ITEMS) {
+    x->snaps_ok = 1;
+    while ((r = husk_bolt_cursor_next(c, &ent, &e)) != 0) {
+        if (x->nsnaps >= MAX_ITEMS) {
+            x->snaps_ok = 0;
+            break;
+        }
+        if (r < 0)
+            x->snaps_ok = 0; /* a damaged page: some records are missing */
         if (r < 0 || !ent.bucket_ok || ent.klen > 4096 || memchr(ent.key, 0, ent.klen))
             continue;
         husk_bolt_entry v;
@@ -330,8 +339,10 @@ static void load_snapshotter(ctx *x)
         if (x->nsnaps == cap) {
             size_t nc = cap ? cap * 2 : 64;
             struct snap *p = realloc(x->snaps, nc * sizeof *p);
-            if (!p)
+            if (!p) {
+                x->snaps_ok = 0;
                 break;
+            }
             x->snaps = p, cap = nc;
         }
         struct snap *s = &x->snaps[x->nsnaps];
@@ -565,7 +576,8 @@ static json_t *image_config(ctx *x, const char *target, char cfg_digest[80], int
         json_array_foreach(json_object_get(m, "layers"), i, l)
         {
             json_int_t ls = json_integer_value(json_object_get(l, "size"));
-            if (!json_is_integer(json_object_get(l, "size")) || ls < 0 || ls > ((json_int_t)1 << 50))
+            if (!json_is_integer(json_object_get(l, "size")) || ls < 0 || ls > ((json_int_t)1 << 50) ||
+                (*size >= 0 && *size > INT64_MAX - ls))
                 *size = -1;
             else if (*size >= 0)
                 *size += ls;
@@ -1230,8 +1242,8 @@ static int id_known(ctx *x, const char *id)
  * the CRI annotations name its pod); the leaf with the other keys (image, labels, runtime,
  * extensions) is matched to it by its snapshotKey, which the CRI plugin and Docker set to the
  * container ID. Older copies of records that are still live are skipped; of several copies of a
- * removed one, the one updated last is kept. Each spec is parsed once and the pages are sorted,
- * so a crafted file with many free pages costs n log n, not n squared.
+ * removed one, the one updated last is kept. Specs are parsed a fixed number of times each and the
+ * pages are sorted, so a crafted file with many free pages costs n log n, not n squared.
  */
 static int free_containers(ctx *x)
 {
@@ -1367,7 +1379,15 @@ static int docker_diffs(ctx *x)
 int husk_containerd_analyse(const husk_docker_root *r, husk_casedb *db, husk_diag *diag,
                             husk_err *err)
 {
+    return husk_containerd_analyse_ex(r, db, diag, NULL, err);
+}
+
+int husk_containerd_analyse_ex(const husk_docker_root *r, husk_casedb *db, husk_diag *diag,
+                               husk_ctrd_read *read, husk_err *err)
+{
     ctx x = {.r = r, .db = db, .diag = diag, .err = err};
+    if (read)
+        read->meta_ok = read->snapshots_ok = 0;
     if (husk_docker_path(r, META, x.obj, sizeof x.obj) < 0)
         return 0;
     char *buf = NULL;
@@ -1387,10 +1407,17 @@ int husk_containerd_analyse(const husk_docker_root *r, husk_casedb *db, husk_dia
     const char *v1[] = {"v1"};
     husk_bolt_bucket root;
     int rc = 0;
-    if (husk_bolt_bucket_path(x.meta, v1, 1, &root, &e) == 0)
+    if (husk_bolt_bucket_path(x.meta, v1, 1, &root, &e) == 0) {
+        unsigned before = diag ? diag->count : 0;
         rc = each_bucket(&x, &root, NULL, namespace_rec, NULL);
-    else
+        /* every record of it was walked: what it lacks is not in the runtime's view */
+        if (read)
+            read->meta_ok = rc == 0 && (!diag || diag->count == before);
+    } else {
         husk_diag_report(diag, PHASE, x.obj, -1, "no v1 bucket: %s", e.msg);
+    }
+    if (read)
+        read->snapshots_ok = x.snaps_ok;
     if (rc == 0)
         rc = docker_diffs(&x);
     if (rc == 0)

@@ -12,9 +12,10 @@
  *   - the CRI plugin's containers/<id>/ (with its status checkpoint: times, exit code, pid) and
  *     sandboxes/<id>/ directories;
  *   - overlayfs snapshot directories snapshots/<n> that no snapshotter record names.
- * Containers already in the case (live, recovered by the Docker reader, or rebuilt from meta.db's
- * free pages) get only what they lack: their logs. Every row carries the provenance of the
- * object it was rebuilt from.
+ * Containers already in the case (recovered by the Docker reader, or rebuilt from meta.db's free
+ * pages) get only what they lack: their logs, the times of their CRI status file and the files of
+ * their writable snapshot. Nothing is taken as removed unless containerd's records were read
+ * whole (husk_ctrd_read). Every row carries the provenance of the object it was rebuilt from.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,6 +56,7 @@ typedef struct rsandbox {
 
 typedef struct rctr {
     char id[65], name[254], pod[254], ns[254], log[1024];
+    char uid[129]; /* the pod's uid, from the link's target directory */
     husk_prov prov;
     const char *source; /* what named it: "log-link", "cri-dir" */
     int from_link;
@@ -90,13 +92,16 @@ typedef struct rctx {
     size_t nsbs;
 } rctx;
 
+/* 1 when the query finds v, and also when it cannot run: nothing is written as removed, or
+ * read twice, on a failure to look. */
 static int in_table(rctx *x, const char *sql, const char *v)
 {
     sqlite3_stmt *st = NULL;
-    int found = 0;
+    int found = 1;
     if (sqlite3_prepare_v2(husk_casedb_sqlite(x->db), sql, -1, &st, NULL) == SQLITE_OK) {
         sqlite3_bind_text(st, 1, v, -1, SQLITE_TRANSIENT);
-        found = sqlite3_step(st) == SQLITE_ROW;
+        int r = sqlite3_step(st);
+        found = r != SQLITE_DONE;
         sqlite3_finalize(st);
     }
     return found;
@@ -142,6 +147,55 @@ static void prov_of(rctx *x, uint64_t ino, husk_prov *p, char *how, size_t hown)
     husk_fs_provenance(x->view, ino, p, how, hown);
     if (!p->recovered_from)
         p->recovered_from = "live";
+}
+
+/* The provenance of a removed object named by something still on disk (a link, a directory):
+ * the name is certain, that the object was removed is the inference that the runtime's
+ * records, read whole, do not hold it. */
+static void remaining(husk_prov *p, const char *what)
+{
+    if (!strcmp(p->recovered_from, "live")) {
+        p->recovered_from = what;
+        p->confidence = 0.9;
+    }
+}
+
+/* Nanoseconds of a time the file system gives, -1 when absent or outside 1970-2262. */
+static int64_t ts_ns(const husk_timespec *ts)
+{
+    if (!ts->present || ts->sec < 0 || ts->sec > 9000000000LL)
+        return -1;
+    return ts->sec * 1000000000LL + ts->nsec;
+}
+
+/* 1 when path (absolute, in the view) has no symlink in any component: a path taken from the
+ * evidence must not be steered elsewhere by a link planted on the way. */
+static int no_symlinks(rctx *x, const char *path)
+{
+    uint64_t ino;
+    if (husk_fs_lookup(x->view, "/", 0, &ino, NULL) < 0)
+        return 0;
+    const char *p = path;
+    int steps = 0;
+    while (*p) {
+        while (*p == '/')
+            p++;
+        size_t n = strcspn(p, "/");
+        if (!n)
+            break;
+        char name[256];
+        husk_stat st;
+        if (n >= sizeof name || ++steps > 64)
+            return 0;
+        memcpy(name, p, n);
+        name[n] = '\0';
+        if (!strcmp(name, "..") || !strcmp(name, ".") ||
+            husk_fs_lookup_child(x->view, ino, name, &ino, NULL) < 0 ||
+            husk_fs_stat(x->view, ino, &st, NULL) < 0 || st.type == HUSK_FT_SYMLINK)
+            return 0;
+        p += n;
+    }
+    return 1;
 }
 
 /* "<namespace>_<pod>_<uid>": namespaces, pod names and UIDs never hold '_'. */
@@ -202,8 +256,7 @@ static int64_t born(rctx *x, uint64_t ino)
     husk_stat st;
     if (husk_fs_stat(x->view, ino, &st, NULL) < 0)
         return -1;
-    const husk_timespec *ts = st.crtime.present ? &st.crtime : &st.mtime;
-    return ts->present ? ts->sec * 1000000000LL + ts->nsec : -1;
+    return ts_ns(st.crtime.present ? &st.crtime : &st.mtime);
 }
 
 /* /var/log/pods: every pod directory, known or not (a known pod's is skipped later). */
@@ -221,8 +274,14 @@ static void read_pod_dirs(rctx *x)
         rpod *p = &x->pods[x->npods];
         if (split_pod_dir(x->names[i], p) < 0)
             continue;
+        int dup = 0;
+        for (size_t k = 0; k < x->npods && !dup; k++)
+            dup = !strcmp(x->pods[k].uid, p->uid);
+        if (dup)
+            continue; /* one pod, one row */
         snprintf(p->dir, sizeof p->dir, "/var/log/pods/%s", x->names[i]);
         prov_of(x, x->inos[i], &p->prov, p->how, sizeof p->how);
+        remaining(&p->prov, "pod-log-dir");
         p->known = in_table(x, "SELECT 1 FROM pods WHERE uid = ?", p->uid);
         p->t = born(x, x->inos[i]);
         x->npods++;
@@ -260,14 +319,22 @@ static void read_log_links(rctx *x)
         if (tn > 0 && (size_t)tn < sizeof target) {
             target[tn] = '\0';
             if (!strncmp(target, "/var/log/pods/", 14) && !strstr(target, "/../") &&
-                !strstr(target, "/./") && !memchr(target, '\0', (size_t)tn))
+                !strstr(target, "/./") && !memchr(target, '\0', (size_t)tn)) {
                 snprintf(c->log, sizeof c->log, "%s", target);
+                /* /var/log/pods/<ns>_<pod>_<uid>/<container>/<n>.log names the pod by uid */
+                rpod tp;
+                char dir[256];
+                snprintf(dir, sizeof dir, "%.*s", (int)strcspn(target + 14, "/"), target + 14);
+                if (split_pod_dir(dir, &tp) == 0)
+                    snprintf(c->uid, sizeof c->uid, "%s", tp.uid);
+            }
             else
                 husk_diag_report(x->diag, PHASE, "/var/log/containers", -1,
                                  "container %s: its link points outside /var/log/pods; its "
                                  "target is not read as its log", id);
         }
         prov_of(x, x->inos[i], &c->prov, NULL, 0);
+        remaining(&c->prov, "log-link");
         c->source = "log-link";
         c->from_link = 1;
     }
@@ -286,6 +353,7 @@ static void read_cri_dirs(rctx *x, const char *cri)
         rctr *c = ctr_find(x, x->names[i]);
         husk_prov p;
         prov_of(x, x->inos[i], &p, NULL, 0);
+        remaining(&p, "cri-dir");
         if (!c) {
             if (!(c = ctr_add(x, x->names[i])))
                 continue;
@@ -322,9 +390,25 @@ static void read_sandboxes(rctx *x, const char *cri)
         snprintf(b->id, sizeof b->id, "%s", x->names[i]);
         b->t = born(x, x->inos[i]);
         prov_of(x, x->inos[i], &b->prov, NULL, 0);
+        remaining(&b->prov, "cri-sandbox-dir");
     }
-    for (size_t i = 0; i < x->npods; i++) {
-        rpod *p = &x->pods[i];
+    /* oldest pod first, so that two pods made within the window each get the sandbox born
+     * right after its own directory */
+    size_t *order = malloc((x->npods + 1) * sizeof *order);
+    if (!order) {
+        x->nomem = 1;
+        return;
+    }
+    for (size_t i = 0; i < x->npods; i++)
+        order[i] = i;
+    for (size_t i = 1; i < x->npods; i++) /* insertion sort: removed pods are few */
+        for (size_t k = i; k > 0 && x->pods[order[k - 1]].t > x->pods[order[k]].t; k--) {
+            size_t t = order[k];
+            order[k] = order[k - 1];
+            order[k - 1] = t;
+        }
+    for (size_t oi = 0; oi < x->npods; oi++) {
+        rpod *p = &x->pods[order[oi]];
         if (p->known || p->t < 0)
             continue;
         rsandbox *best = NULL;
@@ -340,6 +424,7 @@ static void read_sandboxes(rctx *x, const char *cri)
             snprintf(p->sandbox, sizeof p->sandbox, "%s", best->id);
         }
     }
+    free(order);
 }
 
 static int write_sandbox(rctx *x, const rsandbox *b, const char *cri)
@@ -363,14 +448,14 @@ static int write_sandbox(rctx *x, const rsandbox *b, const char *cri)
     };
     if (b->pod)
         husk_diag_report(x->diag, PHASE, cri, -1,
-                         "sandbox %s: removed (its deleted directory, %s %.2f); taken to be pod "
+                         "sandbox %s: removed (its directory, %s %.2f); taken to be pod "
                          "%s/%s's, born %.3f s after the pod's log directory (attribution by "
                          "time, confidence 0.5)",
                          b->id, b->prov.recovered_from, b->prov.confidence, b->pod->ns,
                          b->pod->name, (double)(b->t - b->pod->t) / 1e9);
     else
         husk_diag_report(x->diag, PHASE, cri, -1,
-                         "sandbox %s: removed (its deleted directory, %s %.2f); its pod is not "
+                         "sandbox %s: removed (its directory, %s %.2f); its pod is not "
                          "known",
                          b->id, b->prov.recovered_from, b->prov.confidence);
     return husk_casedb_add_container(x->db, &row, x->err);
@@ -453,12 +538,20 @@ static int write_ctr(rctx *x, const rctr *c, const char *cri)
 {
     char path[900], cr[40], st[40], fin[40];
     json_t *status = read_status(x, cri, c->id, path, sizeof path);
-    const rpod *p = c->from_link ? pod_by_name(x, c->ns, c->pod) : NULL;
+    /* its pod: by the uid its link's target names, else (the target lost) by namespace and
+     * name, which a pod re-created under the same name shares: then noted, and less sure */
+    const rpod *p = NULL;
+    int by_name = 0;
+    for (size_t i = 0; c->uid[0] && i < x->npods && !p; i++)
+        if (!strcmp(x->pods[i].uid, c->uid))
+            p = &x->pods[i];
+    if (!p && c->from_link && !c->uid[0] && (p = pod_by_name(x, c->ns, c->pod)))
+        by_name = 1;
     if (p && !c->log[0] && c->name[0]) /* the link's target was not recovered: the kubelet's layout */
         snprintf(((rctr *)c)->log, sizeof c->log, "%s/%s/0.log", p->dir, c->name);
-    const char *pod_uid = p ? p->uid : NULL;
+    const char *pod_uid = p ? p->uid : c->uid[0] ? c->uid : NULL;
     char live_uid[129] = "";
-    if (!p && c->from_link) { /* the pod may still be live */
+    if (!pod_uid && c->from_link) { /* the pod may still be live */
         sqlite3_stmt *q = NULL;
         if (sqlite3_prepare_v2(husk_casedb_sqlite(x->db),
                                "SELECT uid FROM pods WHERE namespace = ? AND name = ? LIMIT 1", -1,
@@ -470,7 +563,13 @@ static int write_ctr(rctx *x, const rctr *c, const char *cri)
             sqlite3_finalize(q);
         }
         pod_uid = live_uid[0] ? live_uid : NULL;
+        by_name = pod_uid != NULL;
     }
+    if (by_name)
+        husk_diag_report(x->diag, PHASE, "/var/log/containers", -1,
+                         "container %s: its pod %s/%s matched by name (its link's target is "
+                         "lost); a pod re-created under that name would share it",
+                         c->id, c->ns, c->pod);
     json_t *pid = json_object_get(status, "Pid"), *exitc = json_object_get(status, "ExitCode");
     husk_row_container row = {
         .id = c->id,
@@ -479,14 +578,14 @@ static int write_ctr(rctx *x, const rctr *c, const char *cri)
         .started_at = ns_time(status, "StartedAt", st),
         .finished_at = ns_time(status, "FinishedAt", fin),
         .state = "removed",
-        .exit_code = exitc ? json_integer_value(exitc) : HUSK_NULL_INT,
-        .pid = pid ? json_integer_value(pid) : HUSK_NULL_INT,
+        .exit_code = json_is_integer(exitc) ? json_integer_value(exitc) : HUSK_NULL_INT,
+        .pid = json_is_integer(pid) ? json_integer_value(pid) : HUSK_NULL_INT,
         .restart_count = HUSK_NULL_INT,
         .log_driver = c->log[0] ? "cri" : NULL,
         .privileged = HUSK_NULL_INT,
         .readonly_rootfs = HUSK_NULL_INT,
         .recovered_from = c->prov.recovered_from,
-        .confidence = c->prov.confidence,
+        .confidence = by_name && c->prov.confidence > 0.6 ? 0.6 : c->prov.confidence,
         .data_root_id = x->r->db_id,
         .runtime = "containerd",
         .ns = "k8s.io", /* the CRI plugin's namespace */
@@ -496,8 +595,8 @@ static int write_ctr(rctx *x, const rctr *c, const char *cri)
     int rc = husk_casedb_add_container(x->db, &row, x->err);
     husk_diag_report(x->diag, PHASE, c->source && !strcmp(c->source, "log-link") ? "/var/log/containers" : path, -1,
                      "container %s%s%s: removed; named by %s (%s, confidence %.2f)%s; its image, "
-                     "command and rights were not recovered (meta.db no longer holds its record, "
-                     "and its free pages were reused)",
+                     "command and rights were not recovered (neither meta.db nor its free pages "
+                     "hold its record any more)",
                      c->id, c->name[0] ? " " : "", c->name,
                      c->from_link ? "its deleted /var/log/containers link" : "its CRI directory",
                      c->prov.recovered_from, c->prov.confidence,
@@ -507,14 +606,24 @@ static int write_ctr(rctx *x, const rctr *c, const char *cri)
 }
 
 /* Logs of a container that has none in the case yet, read from the view. */
-static int ctr_logs(rctx *x, const char *id, const char *log)
+/* The logs of container id from log (a path the evidence gave: a link's target, or the
+ * kubelet's layout with attribution confidence conf). Each line is as sure as its file's
+ * recovery and as that attribution. */
+static int ctr_logs(rctx *x, const char *id, const char *log, double conf)
 {
     if (!log[0] || in_table(x, "SELECT 1 FROM logs WHERE container_id = ? LIMIT 1", id))
         return 0;
-    /* the path comes from the evidence (a link, an annotation): pod log directories only */
+    /* pod log directories only, reached through no symlink */
     if (strncmp(log, "/var/log/pods/", 14) != 0 || strstr(log, "/../") || strstr(log, "/./"))
         return 0;
-    husk_prov rec = {"journal", 0.5}; /* each file's own provenance replaces it */
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%.*s", (int)(strrchr(log, '/') - log), log);
+    if (!no_symlinks(x, dir)) {
+        husk_diag_report(x->diag, PHASE, log, -1, "container %s: its log directory is reached "
+                         "through a symlink or is gone: not read", id);
+        return 0;
+    }
+    husk_prov rec = {"recovered-view", conf}; /* each file's provenance, capped by conf */
     return husk_cri_logs(x->view, log, id, &rec, x->db, x->diag, x->err);
 }
 
@@ -530,8 +639,7 @@ static int write_pod(rctx *x, const rpod *p)
         .host_network = HUSK_NULL_INT,
         .host_pid = HUSK_NULL_INT,
         .host_ipc = HUSK_NULL_INT,
-        .recovered_from = strcmp(p->prov.recovered_from, "live") ? p->prov.recovered_from
-                                                                 : "pod-log-dir",
+        .recovered_from = p->prov.recovered_from,
         .confidence = p->prov.confidence,
         .data_root_id = x->r->db_id,
     };
@@ -539,7 +647,7 @@ static int write_pod(rctx *x, const rpod *p)
                      "pod %s/%s (uid %s): removed; named by its %s log directory (%s, confidence "
                      "%.2f)",
                      p->ns, p->name, p->uid,
-                     strcmp(p->prov.recovered_from, "live") ? "deleted" : "remaining",
+                     strcmp(p->prov.recovered_from, "pod-log-dir") ? "deleted" : "remaining",
                      p->prov.recovered_from, p->prov.confidence);
     return husk_casedb_add_pod(x->db, &row, x->err);
 }
@@ -552,6 +660,10 @@ static int orphan_snapshots(rctx *x, const char *ctrd_path)
     if (list(x, path) < 0)
         return 0;
     x->snaps = calloc(x->nnames + 1, sizeof *x->snaps);
+    if (!x->snaps) {
+        x->nomem = 1;
+        return 0;
+    }
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < x->nnames; i++) {
         const char *n = x->names[i];
@@ -580,11 +692,8 @@ static int orphan_snapshots(rctx *x, const char *ctrd_path)
             o->prov = p;
             o->used = 0;
             o->t = -1;
-            if (husk_fs_stat(x->view, x->inos[i], &st, NULL) == 0) {
-                const husk_timespec *ts = st.crtime.present ? &st.crtime : &st.mtime;
-                if (ts->present)
-                    o->t = ts->sec * 1000000000LL + ts->nsec;
-            }
+            if (husk_fs_stat(x->view, x->inos[i], &st, NULL) == 0)
+                o->t = ts_ns(st.crtime.present ? &st.crtime : &st.mtime);
         }
         char bname[40];
         snprintf(bname, sizeof bname, "%s", n);
@@ -623,7 +732,11 @@ static int image_lowers(rctx *x, const char *image_ref, husk_ovl_chain *ch)
         ids = json_loads((const char *)sqlite3_column_text(q, 0), 0, NULL);
     sqlite3_finalize(q);
     size_t n = json_array_size(ids);
-    for (size_t i = 0; i < n && i < HUSK_OVL_MAX_LOWERS; i++) {
+    if (n > HUSK_OVL_MAX_LOWERS - ch->nlower) { /* a prefix of it would be a wrong base */
+        json_decref(ids);
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
         const char *d = json_string_value(json_array_get(ids, i));
         if (!d || strlen(d) != 71 || strncmp(d, "sha256:", 7) != 0) {
             top[0] = '\0';
@@ -683,15 +796,38 @@ static int image_lowers(rctx *x, const char *image_ref, husk_ovl_chain *ch)
  * so the last orphan born at most 2 s before the container's creation. Docker on the containerd
  * store: the daemon stamps Created first, then prepares "<id>-init" and on it "<id>", so the
  * first two orphans born within 2 s after it: init, then the writable layer. */
-static osnap *pick_orphan(rctx *x, int64_t t, int after, osnap *skip)
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* 1 when some container of the case was created strictly between lo and hi (sorted ct): then
+ * an orphan born in between may as well be that container's. */
+static int created_between(const int64_t *ct, size_t n, int64_t lo, int64_t hi)
+{
+    size_t a = 0, b = n; /* first index with ct > lo */
+    while (a < b) {
+        size_t m = a + (b - a) / 2;
+        if (ct[m] <= lo)
+            a = m + 1;
+        else
+            b = m;
+    }
+    return a < n && ct[a] < hi;
+}
+
+static osnap *pick_orphan(rctx *x, int64_t t, int after, osnap *skip, const int64_t *ct,
+                          size_t nct)
 {
     osnap *best = NULL;
     for (size_t j = 0; j < x->nsnaps; j++) {
         osnap *o = &x->snaps[j];
         if (o->used || o == skip || o->t < 0)
             continue;
-        int64_t d = after ? o->t - t : t - o->t;
-        if (d < 0 || d > 2000000000LL)
+        int64_t d = after ? o->t - t : t - o->t; /* both in 1970-2262: no overflow */
+        if (d < 0 || d > 2000000000LL ||
+            created_between(ct, nct, after ? t : o->t, after ? o->t : t))
             continue;
         if (!best || (after ? o->t < best->t : o->t > best->t))
             best = o;
@@ -726,12 +862,14 @@ static int removed_files(rctx *x, const char *ctrd_path)
     if (sqlite3_prepare_v2(husk_casedb_sqlite(x->db),
                            "SELECT id, created, coalesce(image_id, image_ref), runtime = 'docker' "
                            "FROM containers c WHERE state = 'removed' AND created IS NOT NULL "
-                           "AND ((runtime = 'containerd' AND data_root_id = ?) OR (runtime = "
-                           "'docker' AND driver = 'overlayfs')) AND NOT EXISTS (SELECT 1 FROM "
+                           "AND ((runtime = 'containerd' AND data_root_id = ?1) OR (runtime = "
+                           "'docker' AND driver = 'overlayfs' AND data_root_id IN (SELECT id FROM "
+                           "data_roots WHERE filesystem_id = ?2))) AND NOT EXISTS (SELECT 1 FROM "
                            "files f WHERE f.container_id = c.id) ORDER BY created",
                            -1, &q, NULL) != SQLITE_OK)
         return 0;
     sqlite3_bind_int64(q, 1, x->r->db_id);
+    sqlite3_bind_int64(q, 2, x->r->fs_db_id);
     struct want {
         char id[65], image[512];
         int64_t t;
@@ -743,13 +881,16 @@ static int removed_files(rctx *x, const char *ctrd_path)
         const char *img = (const char *)sqlite3_column_text(q, 2);
         int64_t t;
         if (!id || strlen(id) != 64 ||
-            husk_time_parse_ns((const char *)sqlite3_column_text(q, 1), &t) < 0)
+            husk_time_parse_ns((const char *)sqlite3_column_text(q, 1), &t) < 0 || t < 0 ||
+            t > 9000000000000000000LL) /* 1970-2255: no overflow in the windows below */
             continue;
         if (n == cap) {
             size_t nc = cap ? cap * 2 : 8;
             void *p = realloc(w, nc * sizeof *w);
-            if (!p)
+            if (!p) {
+                x->nomem = 1;
                 break;
+            }
             w = p, cap = nc;
         }
         snprintf(w[n].id, sizeof w[n].id, "%s", id);
@@ -759,6 +900,31 @@ static int removed_files(rctx *x, const char *ctrd_path)
         n++;
     }
     sqlite3_finalize(q);
+    /* every container's creation, live or removed, to refuse ties across another container */
+    int64_t *ct = NULL;
+    size_t nct = 0, cct = 0;
+    if (sqlite3_prepare_v2(husk_casedb_sqlite(x->db),
+                           "SELECT created FROM containers WHERE created IS NOT NULL", -1, &q,
+                           NULL) == SQLITE_OK) {
+        while (sqlite3_step(q) == SQLITE_ROW && nct < 4 * MAX_ENTRIES) {
+            int64_t t;
+            if (husk_time_parse_ns((const char *)sqlite3_column_text(q, 0), &t) < 0)
+                continue;
+            if (nct == cct) {
+                size_t nc = cct ? cct * 2 : 64;
+                void *p = realloc(ct, nc * sizeof *ct);
+                if (!p) {
+                    x->nomem = 1;
+                    break;
+                }
+                ct = p, cct = nc;
+            }
+            ct[nct++] = t;
+        }
+        sqlite3_finalize(q);
+    }
+    if (nct)
+        qsort(ct, nct, sizeof *ct, cmp_i64);
     husk_docker_root vr = *x->r;
     vr.fs = x->view;
     snprintf(vr.path, sizeof vr.path, "%s", ctrd_path);
@@ -767,10 +933,10 @@ static int removed_files(rctx *x, const char *ctrd_path)
     for (size_t i = 0; rc == 0 && i < n; i++) {
         osnap *init = NULL, *rw;
         if (w[i].docker) {
-            init = pick_orphan(x, w[i].t, 1, NULL);
-            rw = init ? pick_orphan(x, w[i].t, 1, init) : NULL;
+            init = pick_orphan(x, w[i].t, 1, NULL, ct, nct);
+            rw = init ? pick_orphan(x, w[i].t, 1, init, ct, nct) : NULL;
         } else {
-            rw = pick_orphan(x, w[i].t, 0, NULL);
+            rw = pick_orphan(x, w[i].t, 0, NULL, ct, nct);
         }
         if (!rw)
             continue;
@@ -783,17 +949,23 @@ static int removed_files(rctx *x, const char *ctrd_path)
                              "%lld has no fs/ left", w[i].id, (long long)rw->id);
             continue;
         }
-        rw->used = 1;
         int ok = 1;
-        if (init) { /* Docker's init layer holds /.dockerenv */
+        if (init) { /* Docker's init layer holds /.dockerenv; without it, the pair is not the
+                     * container's init and writable layers: nothing is attached */
             uint64_t ino;
             snprintf(initname, sizeof initname, "%s-init", w[i].id);
             if (snap_layer(x, &vr, init, initname, &ch->lower[0]) < 0 ||
-                husk_fs_lookup_child(x->view, ch->lower[0].diff_ino, ".dockerenv", &ino, NULL) < 0)
-                ok = 0;
-            else
-                ch->nlower = 1, init->used = 1;
+                husk_fs_lookup_child(x->view, ch->lower[0].diff_ino, ".dockerenv", &ino, NULL) < 0) {
+                husk_diag_report(x->diag, PHASE, full, -1,
+                                 "container %s: the orphan snapshot directories born after it "
+                                 "(%lld, %lld) are not an init layer and its writable layer "
+                                 "(no /.dockerenv): its files are not recovered",
+                                 w[i].id, (long long)init->id, (long long)rw->id);
+                continue;
+            }
+            ch->nlower = 1, init->used = 1;
         }
+        rw->used = 1;
         ok = ok && w[i].image[0] && image_lowers(x, w[i].image, ch) == 0;
         if (!ok)
             ch->nlower = 0;
@@ -833,12 +1005,13 @@ static int removed_files(rctx *x, const char *ctrd_path)
     }
     free(ch);
     free(w);
+    free(ct);
     return rc;
 }
 
 int husk_cri_removed(husk_fs *view, const husk_docker_root *r, const char *ctrd_path,
-                     const husk_docker_root *kubelet, husk_casedb *db, husk_diag *diag,
-                     husk_err *err)
+                     const husk_docker_root *kubelet, const husk_ctrd_read *read,
+                     husk_casedb *db, husk_diag *diag, husk_err *err)
 {
     rctx x = {.view = view, .r = r, .db = db, .diag = diag, .err = err};
     x.names = malloc(MAX_ENTRIES * sizeof *x.names);
@@ -850,7 +1023,8 @@ int husk_cri_removed(husk_fs *view, const husk_docker_root *r, const char *ctrd_
     char cri[700] = "";
     if (ctrd_path)
         snprintf(cri, sizeof cri, "%s/" CRI_DIR, ctrd_path);
-    if (rc == 0) {
+    /* absent from containerd's records means removed only when they were read whole */
+    if (rc == 0 && read && read->meta_ok) {
         read_pod_dirs(&x);
         read_log_links(&x);
         if (cri[0])
@@ -895,7 +1069,7 @@ int husk_cri_removed(husk_fs *view, const husk_docker_root *r, const char *ctrd_
             rc = fill_times(&x, cri[0] ? cri : "/var/lib/containerd/" CRI_DIR, c->id);
         if (rc == 0 && in_table(&x, "SELECT 1 FROM containers WHERE id = ? AND state = 'removed'",
                                 c->id))
-            rc = ctr_logs(&x, c->id, c->log);
+            rc = ctr_logs(&x, c->id, c->log, c->uid[0] || !c->log[0] ? 1.0 : 0.7);
     }
     /* containers rebuilt from meta.db's free pages name their pod but have no log link any
      * more: their log file is <pod log directory>/<container name>/0.log (the kubelet's
@@ -929,13 +1103,15 @@ int husk_cri_removed(husk_fs *view, const husk_docker_root *r, const char *ctrd_
         }
         sqlite3_finalize(q);
         for (size_t i = 0; rc == 0 && i < n; i++)
-            rc = ctr_logs(&x, pairs[i][0], pairs[i][1]);
+            rc = ctr_logs(&x, pairs[i][0], pairs[i][1], 0.7); /* the kubelet's layout */
         free(pairs);
     }
-    if (rc == 0 && ctrd_path)
+    if (rc == 0 && ctrd_path && read && read->snapshots_ok)
         rc = orphan_snapshots(&x, ctrd_path);
-    if (rc == 0 && ctrd_path)
+    if (rc == 0 && ctrd_path && read && read->snapshots_ok)
         rc = removed_files(&x, ctrd_path);
+    if (rc == 0 && x.nomem)
+        rc = husk_err_set(err, HUSK_E_NOMEM, "out of memory");
     free(x.snaps);
     free(x.pods);
     free(x.sbs);
