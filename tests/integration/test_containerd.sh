@@ -172,6 +172,17 @@ read -r rpod rns ruid rsb <<<"$(awk -F'\t' '$6 == "yes" && $1 ~ /^report-/ {prin
 check_eq "node-g: report (pod deleted with its directories): container named by its deleted log link" \
     "report|$ruid|removed|containerd" \
     "$(sql "$db" "select name, pod_uid, state, runtime from containers where id = '$report'")"
+# its image and rights: only meta.db held them. Where the file no longer holds its ID at all,
+# nothing can give them back and husk must say so; where it does, husk must have used it.
+if grep -qa "$report" "$T/containerd-db/meta.db"; then
+    check_eq "node-g: report: its image from what meta.db kept of it" \
+        "$(jq -r '.status.image.image' "$T/cri/inspect/report.json")" \
+        "$(sql "$db" "select image_ref from containers where id = '$report'")"
+else
+    check_eq "node-g: report: meta.db holds nothing of it any more: no image, and the summary says so" \
+        "|not-recovered" \
+        "$(sql "$db" "select (select coalesce(image_ref, '') from containers where id = '$report'), (select status from recovery_summary where container_id = '$report' and item = 'config')")"
+fi
 check_eq "node-g: report: recovered from the journal, not live" 1 \
     "$(sql "$db" "select count(*) from containers where id = '$report' and recovered_from in ('journal', 'dirent', 'inode') and confidence > 0 and confidence < 1")"
 ins=$T/cri/inspect/report.json
