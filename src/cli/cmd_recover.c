@@ -34,7 +34,8 @@ static void usage(FILE *f)
             "\n"
             "With CONTAINER (full ID, unique ID prefix or name) and --out DIR: writes what was\n"
             "recovered of that container into DIR, read again from the evidence through the\n"
-            "recovered view: config.v2.json, hostconfig.json, its log files (logs/), carved\n"
+            "recovered view: config.v2.json, hostconfig.json (a containerd container: its OCI\n"
+            "spec as config.json), its log files (logs/), carved\n"
             "log lines attributed to it (logs/carved-*.log), and the files of its writable\n"
             "layer (rootfs/). DIR/manifest.tsv lists every file written: path, size, sha256,\n"
             "method (how it was recovered), confidence, and whether the SHA-256 equals the\n"
@@ -242,14 +243,16 @@ static int extract(rec *r, husk_node *node, const char *id)
     husk_fs *fs = view ? view : fi >= 0 ? node->fss[fi].fs : NULL;
 
     /* configs, as recovered */
-    if (sqlite3_prepare_v2(s, "SELECT config_json, hostconfig_json, recovered_from, confidence "
-                              "FROM containers WHERE id = ?",
+    if (sqlite3_prepare_v2(s, "SELECT config_json, hostconfig_json, recovered_from, confidence, "
+                              "runtime = 'containerd' FROM containers WHERE id = ?",
                            -1, &st, NULL) == SQLITE_OK) {
         sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
         if (sqlite3_step(st) == SQLITE_ROW) {
             const char *method = casecmd_col(st, 2);
             double conf = sqlite3_column_type(st, 3) == SQLITE_NULL ? -1 : sqlite3_column_double(st, 3);
-            static const char *names[] = {"config.v2.json", "hostconfig.json"};
+            /* a containerd container's config is its OCI runtime spec: a bundle's config.json */
+            const char *names[] = {sqlite3_column_int(st, 4) == 1 ? "config.json" : "config.v2.json",
+                                   "hostconfig.json"};
             for (int k = 0; k < 2; k++)
                 if (sqlite3_column_type(st, k) != SQLITE_NULL)
                     put_blob(r, names[k], sqlite3_column_blob(st, k),

@@ -161,6 +161,12 @@ check_eq "node-g: probe: created, started, finished and exit code (from its dele
 check_eq "node-g: probe: every log line of its deleted log file, times to the ns" \
     "$(cri_log_lines "$T/removed/probe/0.log")" \
     "$(sql "$db" "select time || ' ' || stream || ' ' || message from logs where container_id = '$probe' order by seq")"
+out=$WORK/recover-probe
+rm -rf "$out"
+"$HUSK" recover "$db" "$probe" --out "$out" >/dev/null 2>&1
+check_eq "node-g: recover probe: its deleted log file byte for byte, its spec as config.json, its files" \
+    "$(awk '{print $1}' "$T/removed/probe/files.sha256")|$(jq -S -c .Spec "$info" | sha256sum | cut -d' ' -f1)|$(awk '$2 == "/tmp/probe.out" {print $1}' "$T/removed/probe/upper.sha256")" \
+    "$(sha256sum <"$out/logs/0.log" | cut -d' ' -f1)|$(jq -S -c . "$out/config.json" | sha256sum | cut -d' ' -f1)|$(sha256sum <"$out/rootfs/tmp/probe.out" | cut -d' ' -f1)"
 check_eq "node-g: probe's pod: rebuilt from free pages with its sandbox" \
     "$(jq -r '[.Labels["io.kubernetes.pod.uid"], .Labels["io.kubernetes.pod.name"], .Labels["io.kubernetes.pod.namespace"], .ID] | join("|")' "$T/removed/probe/ctr-info-sandbox.json")|removed|bolt-free" \
     "$(sql "$db" "select uid, name, namespace, sandbox_id, state, recovered_from from pods where sandbox_id = '$probe_sb'")"
