@@ -59,6 +59,27 @@ static const char *const timeline_sql[] = {
     "coalesce(substr(created_by, 1, 200), '?'), 'image_history', rowid, NULL, NULL "
     "FROM image_history WHERE created IS NOT NULL",
 
+    /* Kubernetes: pods as their sandboxes were made, service-account tokens as issued, and
+     * the kubelet's files (static pod manifests, its configuration, kubeconfigs) as changed */
+    "INSERT INTO timeline(time, source, kind, container_id, path, description, src_table, "
+    "src_rowid, recovered_from, confidence) "
+    "SELECT created, 'pod', 'created', sandbox_id, log_directory, 'pod ' || "
+    "coalesce(namespace, '?') || '/' || coalesce(name, uid, '?') || ' created' || "
+    "CASE WHEN state = 'removed' THEN ' (removed since)' ELSE '' END, 'pods', rowid, "
+    "recovered_from, confidence FROM pods WHERE created IS NOT NULL",
+
+    "INSERT INTO timeline(time, source, kind, container_id, path, description, src_table, "
+    "src_rowid, recovered_from, confidence) "
+    "SELECT issued_at, 'sa-token', 'created', NULL, path, 'service-account token of ' || "
+    "coalesce(subject, '?') || ' issued for pod ' || coalesce(pod_uid, '?'), 'sa_tokens', rowid, "
+    "recovered_from, confidence FROM sa_tokens WHERE issued_at IS NOT NULL",
+
+    "INSERT INTO timeline(time, source, kind, container_id, path, description, src_table, "
+    "src_rowid, recovered_from, confidence) "
+    "SELECT mtime, 'kubelet', 'mtime', NULL, path, 'kubelet file (' || coalesce(kind, '?') || "
+    "') ' || coalesce(path, '?') || ' modified', 'kubelet_files', rowid, 'live', 1.0 "
+    "FROM kubelet_files WHERE mtime IS NOT NULL",
+
     /* log lines: the message itself, cut, or a marker for bytes that are not text */
     "INSERT INTO timeline(time, source, kind, container_id, path, description, src_table, "
     "src_rowid, recovered_from, confidence) "

@@ -6,6 +6,9 @@
 . "$(dirname "$0")/lib.sh"
 
 # ---- node-g: Kubernetes-style containerd node --------------------------------------------
+# CRI times are Unix nanoseconds
+ns_rfc() { python3 -c "import sys,datetime; n=int(sys.argv[1]); print(datetime.datetime.fromtimestamp(n//10**9, datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%S') + '.%09dZ' % (n % 10**9))" "$1"; }
+
 G=node-g-k8s-containerd
 T=$TESTDATA/$G/truth
 db=$WORK/ctrd-g.db
@@ -85,6 +88,10 @@ while IFS=$'\t' read -r pod pns uid sandbox state removed source; do
     [ "$removed" = no ] || continue
     check_eq "node-g: pod $pns/$pod with its sandbox" "$pod|$pns|$sandbox" \
         "$(sql "$db" "select name, namespace, sandbox_id from pods where uid = '$uid'")"
+    key=$(case $pod in web-6d9f7c5b8-*) echo web ;; node-agent-*) echo agent ;; esac)
+    check_eq "node-g: timeline: pod $pod created when CRI says its sandbox was" \
+        "$(ns_rfc "$(jq -r .status.createdAt "$T/cri/inspectp/$key.json")")" \
+        "$(sql "$db" "select time from timeline where source = 'pod' and src_table = 'pods' and description like 'pod $pns/$pod created%'")"
     # containerd 1.6 keeps sandbox states in memory: ready is inferred from a running container
     check_eq "node-g: pod $pod: $state as CRI said (inferred from its running containers)" \
         "$(sed 's/^SANDBOX_READY$/ready/; s/^SANDBOX_NOTREADY$/unknown/' <<<"$state")" \
@@ -117,7 +124,6 @@ check_eq "node-g: findings: the kubelet's own per-pod mounts are not flagged" 0 
 
 # ---- node-g: pods and containers removed before imaging ----------------------------------
 # CRI times are Unix nanoseconds; CRI log times RFC 3339 with up to nine digits
-ns_rfc() { python3 -c "import sys,datetime; n=int(sys.argv[1]); print(datetime.datetime.fromtimestamp(n//10**9, datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%S') + '.%09dZ' % (n % 10**9))" "$1"; }
 cri_log_lines() { # CRI log file -> "TIME9 STREAM MESSAGE" lines (F lines only; P pieces joined)
     python3 - "$1" <<'PY'
 import re, sys
