@@ -104,6 +104,13 @@ int husk_docker_logs(const husk_docker_root *r, const husk_container *c, husk_ca
 /* src/analysis/diff.c: the container's upper directory against its lower chain. */
 int husk_docker_diff(const husk_docker_root *r, const husk_container *c, husk_casedb *db,
                      husk_diag *diag, husk_err *err);
+/* Between husk_diff_defer() and husk_diff_settle(), a diff may return with some of its files
+ * rows still being hashed and typed on other cores (written later, in order, to the same case
+ * database), so the next container's logs and walk overlap them. husk_diff_settle() writes
+ * every row still queued (and stops the worker threads when the outermost settle); nothing may
+ * read the files table, or close the case database, before it. Pairs nest. */
+void husk_diff_defer(void);
+int husk_diff_settle(husk_err *err);
 /* src/runtime/volumes.c: named volumes (volumes/metadata.db, volumes/<name>/_data). */
 int husk_docker_volumes(const husk_docker_root *r, husk_casedb *db, husk_diag *diag,
                         husk_err *err);
