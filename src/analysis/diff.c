@@ -544,21 +544,86 @@ static void hex32(const unsigned char *d, char out[65])
     out[64] = '\0';
 }
 
+/*
+ * Types already found, by the SHA-256 of the whole file: identical files (common across the
+ * containers of one image, and between an image's layers) are typed by libmagic once. libmagic
+ * sees only the bytes, so the same bytes always get the same type. Bounded: once full, new
+ * types are no longer remembered.
+ */
+#define TYPE_CACHE_SLOTS (1u << 17) /* power of two */
+#define TYPE_CACHE_MAX (TYPE_CACHE_SLOTS / 2)
+
+typedef struct tcent {
+    unsigned char sha[32];
+    char *type; /* NULL: empty slot */
+} tcent;
+
+static struct {
+    pthread_mutex_t lock;
+    tcent *v;
+    size_t n;
+} TC = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+static tcent *tc_slot(const unsigned char d[32])
+{
+    size_t i;
+    memcpy(&i, d, sizeof i);
+    for (i &= TYPE_CACHE_SLOTS - 1;; i = (i + 1) & (TYPE_CACHE_SLOTS - 1))
+        if (!TC.v[i].type || memcmp(TC.v[i].sha, d, 32) == 0)
+            return &TC.v[i];
+}
+
+/* Copies the remembered type of d into out (1), or 0. */
+static int tc_get(const unsigned char d[32], char *out, size_t size)
+{
+    int hit = 0;
+    pthread_mutex_lock(&TC.lock);
+    if (TC.v) {
+        tcent *e = tc_slot(d);
+        if (e->type) {
+            snprintf(out, size, "%s", e->type);
+            hit = 1;
+        }
+    }
+    pthread_mutex_unlock(&TC.lock);
+    return hit;
+}
+
+static void tc_put(const unsigned char d[32], const char *type)
+{
+    pthread_mutex_lock(&TC.lock);
+    if (!TC.v)
+        TC.v = calloc(TYPE_CACHE_SLOTS, sizeof *TC.v);
+    if (TC.v && TC.n < TYPE_CACHE_MAX) {
+        tcent *e = tc_slot(d);
+        if (!e->type && (e->type = strdup(type)) != NULL) {
+            memcpy(e->sha, d, 32);
+            TC.n++;
+        }
+    }
+    pthread_mutex_unlock(&TC.lock);
+}
+
 /* SHA-256 and type of one pending file's bytes (any thread; m may be NULL). */
 static void pend_hash(pend *p, magic_t m)
 {
     static const unsigned char empty[1];
-    if (p->typed && m) {
-        const char *t = magic_buffer(m, p->len ? p->data : empty,
-                                     p->len < MAGIC_BYTES ? p->len : MAGIC_BYTES);
-        if (t)
-            snprintf(p->magic, sizeof p->magic, "%s", t);
-    }
     unsigned char d[EVP_MAX_MD_SIZE];
     unsigned dl = 0;
-    if (p->whole && EVP_Digest(p->len ? p->data : empty, p->len, d, &dl, EVP_sha256(), NULL) == 1 &&
-        dl == 32)
+    int have = p->whole &&
+               EVP_Digest(p->len ? p->data : empty, p->len, d, &dl, EVP_sha256(), NULL) == 1 &&
+               dl == 32;
+    if (have)
         hex32(d, p->sha);
+    if (p->typed && m && !(have && tc_get(d, p->magic, sizeof p->magic))) {
+        const char *t = magic_buffer(m, p->len ? p->data : empty,
+                                     p->len < MAGIC_BYTES ? p->len : MAGIC_BYTES);
+        if (t) {
+            snprintf(p->magic, sizeof p->magic, "%s", t);
+            if (have)
+                tc_put(d, p->magic);
+        }
+    }
 }
 
 static void pend_free(pend *p)
