@@ -88,13 +88,15 @@ typedef struct change {
 } change;
 
 /*
- * Files rows wait in a queue so that SHA-256 and libmagic (most of the CPU time of a diff) run
- * on other cores while this thread goes on walking (and, inside husk_docker_containers, parses
- * the next containers' logs): the walk reads each regular file's bytes on this thread (the
- * file-system readers are not thread-safe), worker threads hash and type the buffers, and this
- * thread writes the rows in walk order, exactly as if done one by one, as soon as the head of
- * the queue is ready. A file over QUEUE_FILE_BYTES is hashed in streamed chunks on this thread
- * instead. Memory is bounded by QUEUE_BYTES and QUEUE_FILES: past them this thread types too.
+ * SHA-256 and libmagic (most of the CPU time of a diff) run on other cores while this thread
+ * goes on: the walk reads each regular file's bytes on this thread (the file-system readers
+ * are not thread-safe) and writes its files row at once, in walk order as always, without
+ * sha256 and magic; the bytes wait in a queue that worker threads hash and type, and this
+ * thread sets the two columns of each row (in queue order) when its result is ready. Inside
+ * husk_diff_defer() that goes on past the end of the diff, over the next containers' logs and
+ * walks and, in an analysis, the later phases. A file over QUEUE_FILE_BYTES is hashed in
+ * streamed chunks on this thread instead. Memory is bounded by QUEUE_BYTES and QUEUE_FILES:
+ * past them this thread hashes and types too.
  */
 #define QUEUE_FILES 4096
 #define QUEUE_BYTES (32u << 20)
@@ -103,7 +105,8 @@ typedef struct change {
 
 typedef struct pend {
     husk_row_file row;   /* its strings point into strs, sha and magic */
-    char *strs;          /* owned copies of the row's strings */
+    char *strs;          /* copies of the row's strings, until the row is written */
+    int64_t id;          /* files.id of the row */
     unsigned char *data; /* the file's bytes (len of them), to hash and type; NULL: none */
     size_t len;
     int whole; /* data holds the whole file: the SHA-256 may be set */
@@ -705,9 +708,9 @@ static void *q_worker(void *arg)
     return NULL;
 }
 
-/* Writes the rows at the head of the queue that are ready; all: every row, this thread
- * hashing what no worker has taken and waiting for the rest. Returns the first case-database
- * error (also every later call: the walk must end). */
+/* Sets sha256 and magic of the rows at the head of the queue that are ready; all: of every
+ * row, this thread hashing what no worker has taken and waiting for the rest. Returns the
+ * first case-database error (also every later call: the walk must end). */
 static int q_write(husk_err *err, int all)
 {
     for (;;) {
@@ -741,11 +744,9 @@ static int q_write(husk_err *err, int all)
             Q.head = 0;
         }
         pthread_mutex_unlock(&Q.lock);
-        p->row.sha256 = nz(p->sha);
-        p->row.magic = nz(p->magic);
-        if (Q.rc == 0) {
+        if (Q.rc == 0 && (p->sha[0] || p->magic[0])) {
             husk_err e = {0};
-            Q.rc = husk_casedb_add_file(Q.db, &p->row, NULL, &e);
+            Q.rc = husk_casedb_set_file_hash(Q.db, p->id, nz(p->sha), nz(p->magic), &e);
             if (Q.rc)
                 Q.err = e;
         }
@@ -756,7 +757,7 @@ static int q_write(husk_err *err, int all)
     return Q.rc;
 }
 
-/* Writes every queued row; stops the workers unless diffs are deferred. */
+/* Completes every queued row; stops the workers unless diffs are deferred. */
 static int q_finish(husk_err *err)
 {
     int rc = q_write(err, 1);
@@ -772,14 +773,27 @@ static int q_finish(husk_err *err)
     return rc;
 }
 
-/* Queues p (its row complete but for sha/magic) and writes what is ready. */
+/* Writes p's row; queues its bytes to be hashed and typed, if any; completes what is ready. */
 static int q_add(dctx *x, pend *p)
 {
     if (Q.db != x->db) { /* another case database (the queue is empty between analyses) */
         Q.db = x->db;
         Q.rc = 0;
     }
+    if (Q.rc) { /* the case database failed: the walk ends */
+        pend_free(p);
+        return q_write(x->err, 0);
+    }
     get_magic(x->diag); /* loaded here, where a load failure can be reported */
+    p->row.sha256 = nz(p->sha); /* set when streamed */
+    p->row.magic = nz(p->magic);
+    int wrc = husk_casedb_add_file(x->db, &p->row, &p->id, x->err);
+    free(p->strs);
+    p->strs = NULL;
+    if (wrc || !p->data) {
+        pend_free(p);
+        return wrc ? wrc : q_write(x->err, 0);
+    }
     if (!Q.nth && ncores() > 1) {
         int want = ncores() - 1;
         for (int i = 0; i < want; i++) {
@@ -800,9 +814,8 @@ static int q_add(dctx *x, pend *p)
         Q.q = v;
         Q.cap = nc;
     }
-    p->done = p->data == NULL;
-    if (!p->done)
-        Q.bytes += p->len;
+    p->done = 0;
+    Q.bytes += p->len;
     Q.q[Q.n++] = p;
     pthread_cond_signal(&Q.work_cv);
     pthread_mutex_unlock(&Q.lock);
@@ -834,7 +847,7 @@ int husk_diff_settle(husk_err *err)
 {
     if (Q.defer > 0)
         Q.defer--;
-    return Q.defer > 0 ? q_write(err, 1) : q_finish(err);
+    return Q.defer > 0 ? q_write(err, 0) : q_finish(err);
 }
 
 /* Reads a regular file of at most QUEUE_FILE_BYTES whole into p->data; a read that fails
@@ -1280,17 +1293,15 @@ int husk_diff_chain(const husk_docker_root *r, const char *container_id,
         x.container_id = NULL;
         for (size_t i = 0; rc == 0 && i < chain->nlower; i++) {
             const husk_ovl_layer *l = &chain->lower[i];
-            if (strlen(l->id) != 64)
-                continue;
-            rc = q_write(err, 1); /* earlier containers' rows of this layer, if any */
-            if (rc || image_layer_listed(db, l->id, r->fs_db_id))
+            if (strlen(l->id) != 64 || image_layer_listed(db, l->id, r->fs_db_id))
                 continue;
             rc = walk_layer(&x, l, NULL);
         }
     }
     free(x.buf);
     husk_sb_release(&x.path);
-    /* the rows still queued: written now, or, inside husk_diff_defer, by a later call */
+    /* the rows whose hashes and types are still queued: completed now, or, inside
+     * husk_diff_defer, by a later call */
     if (Q.defer > 0)
         return rc ? rc : q_write(err, 0);
     int frc = q_finish(rc ? NULL : err);
