@@ -98,22 +98,21 @@ typedef struct change {
  * streamed chunks on this thread instead. Memory is bounded by QUEUE_BYTES and QUEUE_FILES:
  * past them this thread hashes and types too.
  */
-#define QUEUE_FILES 4096
+#define QUEUE_FILES 16384
 #define QUEUE_BYTES (32u << 20)
 #define QUEUE_FILE_BYTES (4u << 20)
 #define MAX_WORKERS 4
 
+/* A written files row whose bytes wait to be hashed and typed. */
 typedef struct pend {
-    husk_row_file row;   /* its strings point into strs, sha and magic */
-    char *strs;          /* copies of the row's strings, until the row is written */
     int64_t id;          /* files.id of the row */
-    unsigned char *data; /* the file's bytes (len of them), to hash and type; NULL: none */
+    unsigned char *data; /* the file's bytes (len of them); freed once hashed */
     size_t len;
-    int whole; /* data holds the whole file: the SHA-256 may be set */
-    int typed; /* data starts with the file's first chunk: the type may be set */
-    int done;  /* hashed and typed (or nothing to do): the row may be written */
+    int whole;   /* data holds the whole file: the SHA-256 may be set */
+    int typed;   /* data starts with the file's first chunk: the type may be set */
+    int done;    /* hashed and typed: the row's columns may be set */
     char sha[65];
-    char magic[512];
+    char *magic; /* NULL: no type */
 } pend;
 
 typedef struct dctx {
@@ -576,20 +575,18 @@ static tcent *tc_slot(const unsigned char d[32])
             return &TC.v[i];
 }
 
-/* Copies the remembered type of d into out (1), or 0. */
-static int tc_get(const unsigned char d[32], char *out, size_t size)
+/* A copy of the remembered type of d, or NULL. */
+static char *tc_get(const unsigned char d[32])
 {
-    int hit = 0;
+    char *t = NULL;
     pthread_mutex_lock(&TC.lock);
     if (TC.v) {
         tcent *e = tc_slot(d);
-        if (e->type) {
-            snprintf(out, size, "%s", e->type);
-            hit = 1;
-        }
+        if (e->type)
+            t = strdup(e->type);
     }
     pthread_mutex_unlock(&TC.lock);
-    return hit;
+    return t;
 }
 
 static void tc_put(const unsigned char d[32], const char *type)
@@ -618,12 +615,14 @@ static void pend_hash(pend *p, magic_t m)
                dl == 32;
     if (have)
         hex32(d, p->sha);
-    if (p->typed && m && !(have && tc_get(d, p->magic, sizeof p->magic))) {
+    if (p->typed && m && !(have && (p->magic = tc_get(d)) != NULL)) {
         const char *t = magic_buffer(m, p->len ? p->data : empty,
                                      p->len < MAGIC_BYTES ? p->len : MAGIC_BYTES);
+        char buf[512]; /* what the files row always kept of a type */
         if (t) {
-            snprintf(p->magic, sizeof p->magic, "%s", t);
-            if (have)
+            snprintf(buf, sizeof buf, "%s", t);
+            p->magic = strdup(buf);
+            if (have && p->magic)
                 tc_put(d, p->magic);
         }
     }
@@ -633,8 +632,8 @@ static void pend_free(pend *p)
 {
     if (!p)
         return;
-    free(p->strs);
     free(p->data);
+    free(p->magic);
     free(p);
 }
 
@@ -744,7 +743,7 @@ static int q_write(husk_err *err, int all)
             Q.head = 0;
         }
         pthread_mutex_unlock(&Q.lock);
-        if (Q.rc == 0 && (p->sha[0] || p->magic[0])) {
+        if (Q.rc == 0 && (p->sha[0] || nz(p->magic))) {
             husk_err e = {0};
             Q.rc = husk_casedb_set_file_hash(Q.db, p->id, nz(p->sha), nz(p->magic), &e);
             if (Q.rc)
@@ -773,27 +772,9 @@ static int q_finish(husk_err *err)
     return rc;
 }
 
-/* Writes p's row; queues its bytes to be hashed and typed, if any; completes what is ready. */
+/* Queues p (its row written) to be hashed and typed; completes what is ready. */
 static int q_add(dctx *x, pend *p)
 {
-    if (Q.db != x->db) { /* another case database (the queue is empty between analyses) */
-        Q.db = x->db;
-        Q.rc = 0;
-    }
-    if (Q.rc) { /* the case database failed: the walk ends */
-        pend_free(p);
-        return q_write(x->err, 0);
-    }
-    get_magic(x->diag); /* loaded here, where a load failure can be reported */
-    p->row.sha256 = nz(p->sha); /* set when streamed */
-    p->row.magic = nz(p->magic);
-    int wrc = husk_casedb_add_file(x->db, &p->row, &p->id, x->err);
-    free(p->strs);
-    p->strs = NULL;
-    if (wrc || !p->data) {
-        pend_free(p);
-        return wrc ? wrc : q_write(x->err, 0);
-    }
     if (!Q.nth && ncores() > 1) {
         int want = ncores() - 1;
         for (int i = 0; i < want; i++) {
@@ -879,8 +860,8 @@ static void read_small(dctx *x, uint64_t ino, uint64_t size, pend *p)
     }
 }
 
-/* Queues the files row of the entry at x->path (written by q_write, in order); data_ino
- * (0: none) holds a regular file's bytes. */
+/* Writes the files row of the entry at x->path; data_ino (0: none) holds a regular file's
+ * bytes, which are queued to be hashed and typed (or streamed here when large). */
 static int add_file_row(dctx *x, uint64_t ino, const husk_stat *st, const char *change,
                         uint64_t data_ino)
 {
@@ -898,68 +879,67 @@ static int add_file_row(dctx *x, uint64_t ino, const husk_stat *st, const char *
             link[0] = '\0';
         }
     }
-    pend *p = calloc(1, sizeof *p);
-    if (!p)
-        return husk_err_set(x->err, HUSK_E_NOMEM, "out of memory");
     /* each object says how it was obtained: on a recovered view a removed container's files
      * come from different sources (journal copies, inode remnants) with their own confidence */
     husk_prov prov = {"live", 1.0};
     husk_fs_provenance(x->r->fs, ino, &prov, NULL, 0);
-    /* the row's strings, which may be gone when the queued row is written: path, times, link,
-     * provenance, container, layer, host path */
-    const char *src[] = {x->path.buf, mt, at, ct, bt, link,
-                         prov.recovered_from ? prov.recovered_from : "",
-                         x->container_id ? x->container_id : "", x->layer ? x->layer : "",
-                         x->host_base};
-    size_t nsrc = sizeof src / sizeof src[0], total = 0, off[sizeof src / sizeof src[0]];
-    size_t hostlen = strlen(x->host_base) + x->path.len;
-    for (size_t i = 0; i < nsrc; i++)
-        total += strlen(src[i]) + 1;
-    total += hostlen + 1;
-    p->strs = malloc(total);
-    if (!p->strs) {
-        free(p);
-        return husk_err_set(x->err, HUSK_E_NOMEM, "out of memory");
+    /* host path: the layer's diff directory + the path in the container */
+    char host[sizeof x->host_base + MAX_PATH];
+    snprintf(host, sizeof host, "%s%s", x->host_base, x->path.buf);
+    char sha[65] = "", magic[512] = "";
+    pend *p = NULL;
+    if (Q.db != x->db) { /* another case database (the queue is empty between analyses) */
+        Q.db = x->db;
+        Q.rc = 0;
     }
-    size_t k = 0;
-    for (size_t i = 0; i < nsrc - 1; i++) {
-        off[i] = k;
-        size_t l = strlen(src[i]) + 1;
-        memcpy(p->strs + k, src[i], l);
-        k += l;
+    if (Q.rc) /* the case database failed: the walk ends */
+        return q_write(x->err, 0);
+    if (st->type == HUSK_FT_FILE && data_ino) {
+        get_magic(x->diag); /* loaded here, where a load failure can be reported */
+        if (st->size <= QUEUE_FILE_BYTES) {
+            p = calloc(1, sizeof *p);
+            if (!p)
+                return husk_err_set(x->err, HUSK_E_NOMEM, "out of memory");
+            read_small(x, data_ino, st->size, p);
+            if (!p->data) {
+                pend_free(p);
+                p = NULL;
+            }
+        } else {
+            hash_file(x, data_ino, st->size, sha, magic, sizeof magic);
+        }
     }
-    off[nsrc - 1] = k; /* host path: the layer's diff directory + the path in the container */
-    memcpy(p->strs + k, x->host_base, strlen(x->host_base));
-    memcpy(p->strs + k + strlen(x->host_base), x->path.buf, x->path.len + 1);
-    const char *S = p->strs;
-    p->row = (husk_row_file){
-        .container_id = x->container_id ? S + off[7] : NULL,
-        .layer = x->layer ? S + off[8] : NULL,
+    husk_row_file row = {
+        .container_id = x->container_id,
+        .layer = x->layer,
         .scope = x->scope,
-        .path = S + off[0],
+        .path = x->path.buf,
         .change = change,
         .type = husk_stat_is_whiteout(st) ? "whiteout" : husk_ftype_name(st->type),
         .mode = st->mode,
         .uid = st->uid,
         .gid = st->gid,
         .size = (int64_t)st->size,
-        .mtime = nz(S + off[1]),
-        .atime = nz(S + off[2]),
-        .ctime = nz(S + off[3]),
-        .crtime = nz(S + off[4]),
+        .mtime = nz(mt),
+        .atime = nz(at),
+        .ctime = nz(ct),
+        .crtime = nz(bt),
         .inode = (int64_t)st->inode,
-        .link_target = st->type == HUSK_FT_SYMLINK ? nz(S + off[5]) : NULL,
-        .recovered_from = prov.recovered_from ? S + off[6] : NULL,
+        .sha256 = nz(sha),
+        .magic = nz(magic),
+        .link_target = st->type == HUSK_FT_SYMLINK ? nz(link) : NULL,
+        .recovered_from = prov.recovered_from,
         .confidence = prov.confidence,
         .filesystem_id = x->r->fs_db_id,
-        .host_path = S + off[9],
+        .host_path = host,
     };
-    if (st->type == HUSK_FT_FILE && data_ino) {
-        if (st->size <= QUEUE_FILE_BYTES)
-            read_small(x, data_ino, st->size, p);
-        else
-            hash_file(x, data_ino, st->size, p->sha, p->magic, sizeof p->magic);
+    int64_t id = 0;
+    int rc = husk_casedb_add_file(x->db, &row, &id, x->err);
+    if (rc || !p) {
+        pend_free(p);
+        return rc ? rc : q_write(x->err, 0);
     }
+    p->id = id;
     return q_add(x, p);
 }
 
