@@ -98,8 +98,8 @@ typedef struct change {
  * streamed chunks on this thread instead. Memory is bounded by QUEUE_BYTES and QUEUE_FILES:
  * past them this thread hashes and types too.
  */
-#define QUEUE_FILES 16384
-#define QUEUE_BYTES (32u << 20)
+#define QUEUE_FILES 4096
+#define QUEUE_BYTES (8u << 20)
 #define QUEUE_FILE_BYTES (4u << 20)
 #define MAX_WORKERS 4
 
@@ -552,7 +552,7 @@ static void hex32(const unsigned char *d, char out[65])
  * sees only the bytes, so the same bytes always get the same type. Bounded: once full, new
  * types are no longer remembered.
  */
-#define TYPE_CACHE_SLOTS (1u << 17) /* power of two */
+#define TYPE_CACHE_SLOTS (1u << 16) /* power of two */
 #define TYPE_CACHE_MAX (TYPE_CACHE_SLOTS / 2)
 
 typedef struct tcent {
