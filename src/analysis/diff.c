@@ -760,15 +760,19 @@ static int q_write(husk_err *err, int all)
 static int q_finish(husk_err *err)
 {
     int rc = q_write(err, 1);
-    if (Q.defer > 0 || !Q.nth)
+    if (Q.defer > 0)
         return rc;
-    pthread_mutex_lock(&Q.lock);
-    Q.stop = 1;
-    pthread_cond_broadcast(&Q.work_cv);
-    pthread_mutex_unlock(&Q.lock);
-    for (int i = 0; i < Q.nth; i++)
-        pthread_join(Q.th[i], NULL);
-    Q.nth = Q.stop = 0;
+    if (Q.nth) {
+        pthread_mutex_lock(&Q.lock);
+        Q.stop = 1;
+        pthread_cond_broadcast(&Q.work_cv);
+        pthread_mutex_unlock(&Q.lock);
+        for (int i = 0; i < Q.nth; i++)
+            pthread_join(Q.th[i], NULL);
+        Q.nth = Q.stop = 0;
+    }
+    Q.db = NULL; /* done with this case database: its error is not the next one's */
+    Q.rc = 0;
     return rc;
 }
 
