@@ -210,6 +210,10 @@ int husk_casedb_add_layer(husk_casedb *db, const husk_row_layer *r, husk_err *er
 int husk_casedb_add_container(husk_casedb *db, const husk_row_container *r, husk_err *err);
 int husk_casedb_add_mount(husk_casedb *db, const husk_row_mount *r, husk_err *err);
 int husk_casedb_add_file(husk_casedb *db, const husk_row_file *r, int64_t *id, husk_err *err);
+/* Sets the sha256 and magic of the files row id (written before its bytes were hashed and
+ * typed); a NULL leaves that column as it is. */
+int husk_casedb_set_file_hash(husk_casedb *db, int64_t id, const char *sha256, const char *magic,
+                              husk_err *err);
 int husk_casedb_add_diff(husk_casedb *db, const char *container_id, const char *change,
                          const char *path, husk_err *err);
 int husk_casedb_add_log(husk_casedb *db, const husk_row_log *r, husk_err *err);

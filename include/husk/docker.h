@@ -105,6 +105,14 @@ int husk_docker_logs(const husk_docker_root *r, const husk_container *c, husk_ca
 /* src/analysis/diff.c: the container's upper directory against its lower chain. */
 int husk_docker_diff(const husk_docker_root *r, const husk_container *c, husk_casedb *db,
                      husk_diag *diag, husk_err *err);
+/* Between husk_diff_defer() and husk_diff_settle(), a diff may return before the sha256 and
+ * magic of all its files rows are set: the rows are written, the hashing and typing go on on
+ * other cores (over the next containers' logs and walks, and later phases) and the columns
+ * are set later on the same case database. husk_diff_settle() of the outermost pair waits for
+ * all of them and stops the worker threads; inner ones only set what is ready. Nothing may
+ * read files.sha256 or files.magic, or close the case database, before the outermost settle. */
+void husk_diff_defer(void);
+int husk_diff_settle(husk_err *err);
 /* src/runtime/volumes.c: named volumes (volumes/metadata.db, volumes/<name>/_data). */
 int husk_docker_volumes(const husk_docker_root *r, husk_casedb *db, husk_diag *diag,
                         husk_err *err);

@@ -88,32 +88,32 @@ typedef struct change {
 } change;
 
 /*
- * Files rows wait in a batch so that SHA-256 and libmagic (most of the CPU time of a diff)
- * run on every core: the walk reads each regular file's bytes on this thread (the file-system
- * readers are not thread-safe), worker threads hash and type the buffers, and the rows are
- * then written in walk order, exactly as if done one by one. A file over BATCH_FILE_BYTES is
- * hashed in streamed chunks on this thread instead. Memory is bounded by BATCH_BYTES.
+ * SHA-256 and libmagic (most of the CPU time of a diff) run on other cores while this thread
+ * goes on: the walk reads each regular file's bytes on this thread (the file-system readers
+ * are not thread-safe) and writes its files row at once, in walk order as always, without
+ * sha256 and magic; the bytes wait in a queue that worker threads hash and type, and this
+ * thread sets the two columns of each row (in queue order) when its result is ready. Inside
+ * husk_diff_defer() that goes on past the end of the diff, over the next containers' logs and
+ * walks and, in an analysis, the later phases. A file over QUEUE_FILE_BYTES is hashed in
+ * streamed chunks on this thread instead. Memory is bounded by QUEUE_BYTES and QUEUE_FILES:
+ * past them this thread hashes and types too.
  */
-#define BATCH_FILES 512
-#define BATCH_BYTES (32u << 20)
-#define BATCH_FILE_BYTES (4u << 20)
+#define QUEUE_FILES 4096
+#define QUEUE_BYTES (8u << 20)
+#define QUEUE_FILE_BYTES (4u << 20)
 #define MAX_WORKERS 4
 
+/* A written files row whose bytes wait to be hashed and typed. */
 typedef struct pend {
-    husk_row_file row;   /* its strings point into strs, sha and magic */
-    char *strs;          /* owned copies of the row's strings that do not outlive the walk */
-    unsigned char *data; /* the file's bytes (len of them), to hash and type; NULL: done */
+    int64_t id;          /* files.id of the row */
+    unsigned char *data; /* the file's bytes (len of them); freed once hashed */
     size_t len;
-    int whole;  /* data holds the whole file: the SHA-256 may be set */
-    int typed;  /* data starts with the file's first chunk: the type may be set */
+    int whole;   /* data holds the whole file: the SHA-256 may be set */
+    int typed;   /* data starts with the file's first chunk: the type may be set */
+    int done;    /* hashed and typed: the row's columns may be set */
     char sha[65];
-    char magic[512];
+    char *magic; /* NULL: no type */
 } pend;
-
-typedef struct batch {
-    pend *v;
-    size_t n, cap, bytes;
-} batch;
 
 typedef struct dctx {
     const husk_docker_root *r;
@@ -132,7 +132,6 @@ typedef struct dctx {
     size_t nch, capch;
     int limit_reported;
     unsigned char *buf; /* READ_CHUNK bytes */
-    batch b;
 } dctx;
 
 static magic_t magic_cookie;
@@ -547,55 +546,115 @@ static void hex32(const unsigned char *d, char out[65])
     out[64] = '\0';
 }
 
+/*
+ * Types already found, by the SHA-256 of the whole file: identical files (common across the
+ * containers of one image, and between an image's layers) are typed by libmagic once. libmagic
+ * sees only the bytes, so the same bytes always get the same type. Bounded: once full, new
+ * types are no longer remembered.
+ */
+#define TYPE_CACHE_SLOTS (1u << 16) /* power of two */
+#define TYPE_CACHE_MAX (TYPE_CACHE_SLOTS / 2)
+
+typedef struct tcent {
+    unsigned char sha[32];
+    char *type; /* NULL: empty slot */
+} tcent;
+
+static struct {
+    pthread_mutex_t lock;
+    tcent *v;
+    size_t n;
+} TC = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+static tcent *tc_slot(const unsigned char d[32])
+{
+    size_t i;
+    memcpy(&i, d, sizeof i);
+    for (i &= TYPE_CACHE_SLOTS - 1;; i = (i + 1) & (TYPE_CACHE_SLOTS - 1))
+        if (!TC.v[i].type || memcmp(TC.v[i].sha, d, 32) == 0)
+            return &TC.v[i];
+}
+
+/* A copy of the remembered type of d, or NULL. */
+static char *tc_get(const unsigned char d[32])
+{
+    char *t = NULL;
+    pthread_mutex_lock(&TC.lock);
+    if (TC.v) {
+        tcent *e = tc_slot(d);
+        if (e->type)
+            t = strdup(e->type);
+    }
+    pthread_mutex_unlock(&TC.lock);
+    return t;
+}
+
+static void tc_put(const unsigned char d[32], const char *type)
+{
+    pthread_mutex_lock(&TC.lock);
+    if (!TC.v)
+        TC.v = calloc(TYPE_CACHE_SLOTS, sizeof *TC.v);
+    if (TC.v && TC.n < TYPE_CACHE_MAX) {
+        tcent *e = tc_slot(d);
+        if (!e->type && (e->type = strdup(type)) != NULL) {
+            memcpy(e->sha, d, 32);
+            TC.n++;
+        }
+    }
+    pthread_mutex_unlock(&TC.lock);
+}
+
 /* SHA-256 and type of one pending file's bytes (any thread; m may be NULL). */
 static void pend_hash(pend *p, magic_t m)
 {
     static const unsigned char empty[1];
-    if (p->typed && m) {
-        const char *t = magic_buffer(m, p->len ? p->data : empty,
-                                     p->len < MAGIC_BYTES ? p->len : MAGIC_BYTES);
-        if (t)
-            snprintf(p->magic, sizeof p->magic, "%s", t);
-    }
     unsigned char d[EVP_MAX_MD_SIZE];
     unsigned dl = 0;
-    if (p->whole && EVP_Digest(p->len ? p->data : empty, p->len, d, &dl, EVP_sha256(), NULL) == 1 &&
-        dl == 32)
+    int have = p->whole &&
+               EVP_Digest(p->len ? p->data : empty, p->len, d, &dl, EVP_sha256(), NULL) == 1 &&
+               dl == 32;
+    if (have)
         hex32(d, p->sha);
-}
-
-typedef struct work {
-    batch *b;
-    size_t next;
-    pthread_mutex_t lock;
-} work;
-
-static void work_run(work *w, magic_t m)
-{
-    for (;;) {
-        pthread_mutex_lock(&w->lock);
-        size_t i = w->next;
-        while (i < w->b->n && !w->b->v[i].data)
-            i++;
-        w->next = i + 1;
-        pthread_mutex_unlock(&w->lock);
-        if (i >= w->b->n)
-            return;
-        pend_hash(&w->b->v[i], m);
+    if (p->typed && m && !(have && (p->magic = tc_get(d)) != NULL)) {
+        const char *t = magic_buffer(m, p->len ? p->data : empty,
+                                     p->len < MAGIC_BYTES ? p->len : MAGIC_BYTES);
+        char buf[512]; /* what the files row always kept of a type */
+        if (t) {
+            snprintf(buf, sizeof buf, "%s", t);
+            p->magic = strdup(buf);
+            if (have && p->magic)
+                tc_put(d, p->magic);
+        }
     }
 }
 
-typedef struct worker {
-    work *w;
-    int slot;
-} worker;
-
-static void *worker_main(void *arg)
+static void pend_free(pend *p)
 {
-    worker *k = arg;
-    work_run(k->w, get_worker_magic(k->slot));
-    return NULL;
+    if (!p)
+        return;
+    free(p->data);
+    free(p->magic);
+    free(p);
 }
+
+/* The queue, shared by every diff of the process (one analysis writes one case database).
+ * Items [head, n) are not written yet; workers take items from next on. Items are allocated
+ * one by one, so a worker's pointer stays valid when q grows or is compacted. */
+static struct {
+    pthread_mutex_t lock;
+    pthread_cond_t work_cv, done_cv;
+    pend **q;
+    size_t n, cap, head, next;
+    size_t bytes; /* data bytes queued and not yet hashed */
+    pthread_t th[MAX_WORKERS];
+    int nth, stop;
+    int defer;             /* > 0: rows may still be queued when a diff returns */
+    struct husk_casedb *db; /* the case database the queued rows go to */
+    int rc;                /* the first case-database error, kept for the next caller */
+    husk_err err;
+} Q = {.lock = PTHREAD_MUTEX_INITIALIZER,
+       .work_cv = PTHREAD_COND_INITIALIZER,
+       .done_cv = PTHREAD_COND_INITIALIZER};
 
 static int ncores(void)
 {
@@ -607,62 +666,176 @@ static int ncores(void)
     return n;
 }
 
-static void pend_free(pend *p)
+/* Under Q.lock: the next item to hash, or NULL. */
+static pend *q_take(void)
 {
-    free(p->strs);
-    free(p->data);
-    p->strs = NULL;
-    p->data = NULL;
+    while (Q.next < Q.n && Q.q[Q.next]->done)
+        Q.next++;
+    return Q.next < Q.n ? Q.q[Q.next++] : NULL;
 }
 
-/* Hashes and types the batch on every core, then writes its rows in order. */
-static int batch_flush(dctx *x)
+/* Hashes and types p outside the lock, then marks it done. */
+static void q_work(pend *p, magic_t m)
 {
-    batch *b = &x->b;
-    size_t todo = 0;
-    for (size_t i = 0; i < b->n; i++)
-        todo += b->v[i].data != NULL;
-    if (todo) {
-        work w = {.b = b, .next = 0};
-        pthread_mutex_init(&w.lock, NULL);
-        pthread_t th[MAX_WORKERS];
-        worker wk[MAX_WORKERS];
-        int nth = 0, want = ncores() - 1;
-        if ((size_t)want > todo - 1)
-            want = (int)(todo - 1);
-        for (int i = 0; i < want; i++) {
-            wk[nth] = (worker){&w, nth};
-            if (pthread_create(&th[nth], NULL, worker_main, &wk[nth]) != 0)
+    pend_hash(p, m);
+    free(p->data);
+    p->data = NULL;
+    pthread_mutex_lock(&Q.lock);
+    Q.bytes -= p->len;
+    p->done = 1;
+    pthread_cond_broadcast(&Q.done_cv);
+    pthread_mutex_unlock(&Q.lock);
+}
+
+static void *q_worker(void *arg)
+{
+    magic_t m = get_worker_magic((int)(intptr_t)arg);
+    pthread_mutex_lock(&Q.lock);
+    for (;;) {
+        pend *p = q_take();
+        if (!p) {
+            if (Q.stop)
                 break;
-            nth++;
+            pthread_cond_wait(&Q.work_cv, &Q.lock);
+            continue;
         }
-        work_run(&w, get_magic(x->diag));
-        for (int i = 0; i < nth; i++)
-            pthread_join(th[i], NULL);
-        pthread_mutex_destroy(&w.lock);
+        pthread_mutex_unlock(&Q.lock);
+        q_work(p, m);
+        pthread_mutex_lock(&Q.lock);
     }
-    int rc = 0;
-    for (size_t i = 0; i < b->n; i++) {
-        pend *p = &b->v[i];
-        p->row.sha256 = nz(p->sha);
-        p->row.magic = nz(p->magic);
-        if (rc == 0)
-            rc = husk_casedb_add_file(x->db, &p->row, NULL, x->err);
+    pthread_mutex_unlock(&Q.lock);
+    return NULL;
+}
+
+/* Sets sha256 and magic of the rows at the head of the queue that are ready; all: of every
+ * row, this thread hashing what no worker has taken and waiting for the rest. Returns the
+ * first case-database error (also every later call: the walk must end). */
+static int q_write(husk_err *err, int all)
+{
+    for (;;) {
+        pthread_mutex_lock(&Q.lock);
+        if (Q.head == Q.n) {
+            Q.n = Q.head = Q.next = 0;
+            pthread_mutex_unlock(&Q.lock);
+            break;
+        }
+        pend *p = Q.q[Q.head];
+        if (!p->done) {
+            if (!all) {
+                pthread_mutex_unlock(&Q.lock);
+                break;
+            }
+            pend *t = q_take();
+            if (t) {
+                pthread_mutex_unlock(&Q.lock);
+                q_work(t, magic_state == 1 ? magic_cookie : NULL);
+            } else {
+                pthread_cond_wait(&Q.done_cv, &Q.lock);
+                pthread_mutex_unlock(&Q.lock);
+            }
+            continue;
+        }
+        Q.head++;
+        if (Q.head >= 1024 && Q.head * 2 >= Q.n) { /* keep q small: drop the written part */
+            memmove(Q.q, Q.q + Q.head, (Q.n - Q.head) * sizeof *Q.q);
+            Q.n -= Q.head;
+            Q.next -= Q.head;
+            Q.head = 0;
+        }
+        pthread_mutex_unlock(&Q.lock);
+        if (Q.rc == 0 && (p->sha[0] || nz(p->magic))) {
+            husk_err e = {0};
+            Q.rc = husk_casedb_set_file_hash(Q.db, p->id, nz(p->sha), nz(p->magic), &e);
+            if (Q.rc)
+                Q.err = e;
+        }
         pend_free(p);
     }
-    b->n = b->bytes = 0;
+    if (Q.rc && err)
+        *err = Q.err;
+    return Q.rc;
+}
+
+/* Completes every queued row; stops the workers unless diffs are deferred. */
+static int q_finish(husk_err *err)
+{
+    int rc = q_write(err, 1);
+    if (Q.defer > 0)
+        return rc;
+    if (Q.nth) {
+        pthread_mutex_lock(&Q.lock);
+        Q.stop = 1;
+        pthread_cond_broadcast(&Q.work_cv);
+        pthread_mutex_unlock(&Q.lock);
+        for (int i = 0; i < Q.nth; i++)
+            pthread_join(Q.th[i], NULL);
+        Q.nth = Q.stop = 0;
+    }
+    Q.db = NULL; /* done with this case database: its error is not the next one's */
+    Q.rc = 0;
     return rc;
 }
 
-static void batch_release(dctx *x)
+/* Queues p (its row written) to be hashed and typed; completes what is ready. */
+static int q_add(dctx *x, pend *p)
 {
-    for (size_t i = 0; i < x->b.n; i++)
-        pend_free(&x->b.v[i]);
-    free(x->b.v);
-    memset(&x->b, 0, sizeof x->b);
+    if (!Q.nth && ncores() > 1) {
+        int want = ncores() - 1;
+        for (int i = 0; i < want; i++) {
+            if (pthread_create(&Q.th[Q.nth], NULL, q_worker, (void *)(intptr_t)Q.nth) != 0)
+                break;
+            Q.nth++;
+        }
+    }
+    pthread_mutex_lock(&Q.lock);
+    if (Q.n == Q.cap) {
+        size_t nc = Q.cap ? Q.cap * 2 : 1024;
+        pend **v = realloc(Q.q, nc * sizeof *v);
+        if (!v) {
+            pthread_mutex_unlock(&Q.lock);
+            pend_free(p);
+            return husk_err_set(x->err, HUSK_E_NOMEM, "out of memory");
+        }
+        Q.q = v;
+        Q.cap = nc;
+    }
+    p->done = 0;
+    Q.bytes += p->len;
+    Q.q[Q.n++] = p;
+    pthread_cond_signal(&Q.work_cv);
+    pthread_mutex_unlock(&Q.lock);
+    int rc = q_write(x->err, 0);
+    /* over the bounds: this thread hashes too, oldest first, until back under them */
+    for (;;) {
+        if (rc)
+            return rc;
+        pthread_mutex_lock(&Q.lock);
+        int over = Q.bytes > QUEUE_BYTES || Q.n - Q.head > QUEUE_FILES;
+        pend *t = over ? q_take() : NULL;
+        if (over && !t)
+            pthread_cond_wait(&Q.done_cv, &Q.lock);
+        pthread_mutex_unlock(&Q.lock);
+        if (!over)
+            return 0;
+        if (t)
+            q_work(t, magic_state == 1 ? magic_cookie : NULL);
+        rc = q_write(x->err, 0);
+    }
 }
 
-/* Reads a regular file of at most BATCH_FILE_BYTES whole into p->data; a read that fails
+void husk_diff_defer(void)
+{
+    Q.defer++;
+}
+
+int husk_diff_settle(husk_err *err)
+{
+    if (Q.defer > 0)
+        Q.defer--;
+    return Q.defer > 0 ? q_write(err, 0) : q_finish(err);
+}
+
+/* Reads a regular file of at most QUEUE_FILE_BYTES whole into p->data; a read that fails
  * leaves what was read (its first chunk still gives the type, as for a streamed file). */
 static void read_small(dctx *x, uint64_t ino, uint64_t size, pend *p)
 {
@@ -691,8 +864,8 @@ static void read_small(dctx *x, uint64_t ino, uint64_t size, pend *p)
     }
 }
 
-/* Queues the files row of the entry at x->path (written by batch_flush, in order); data_ino
- * (0: none) holds a regular file's bytes. */
+/* Writes the files row of the entry at x->path; data_ino (0: none) holds a regular file's
+ * bytes, which are queued to be hashed and typed (or streamed here when large). */
 static int add_file_row(dctx *x, uint64_t ino, const husk_stat *st, const char *change,
                         uint64_t data_ino)
 {
@@ -710,76 +883,68 @@ static int add_file_row(dctx *x, uint64_t ino, const husk_stat *st, const char *
             link[0] = '\0';
         }
     }
-    if (x->b.n == x->b.cap) {
-        size_t nc = x->b.cap ? x->b.cap * 2 : 64;
-        pend *v = realloc(x->b.v, nc * sizeof *v);
-        if (!v)
-            return husk_err_set(x->err, HUSK_E_NOMEM, "out of memory");
-        x->b.v = v;
-        x->b.cap = nc;
-    }
-    pend *p = &x->b.v[x->b.n];
-    memset(p, 0, sizeof *p);
     /* each object says how it was obtained: on a recovered view a removed container's files
      * come from different sources (journal copies, inode remnants) with their own confidence */
     husk_prov prov = {"live", 1.0};
     husk_fs_provenance(x->r->fs, ino, &prov, NULL, 0);
-    /* the strings that change as the walk goes on: path, times, link, provenance, host path */
-    const char *src[] = {x->path.buf, mt, at, ct, bt, link,
-                         prov.recovered_from ? prov.recovered_from : "", x->host_base};
-    size_t nsrc = sizeof src / sizeof src[0], total = 0, off[sizeof src / sizeof src[0]];
-    size_t hostlen = strlen(x->host_base) + x->path.len;
-    for (size_t i = 0; i < nsrc; i++)
-        total += strlen(src[i]) + 1;
-    total += hostlen + 1;
-    p->strs = malloc(total);
-    if (!p->strs)
-        return husk_err_set(x->err, HUSK_E_NOMEM, "out of memory");
-    size_t k = 0;
-    for (size_t i = 0; i < nsrc - 1; i++) {
-        off[i] = k;
-        size_t l = strlen(src[i]) + 1;
-        memcpy(p->strs + k, src[i], l);
-        k += l;
+    /* host path: the layer's diff directory + the path in the container */
+    char host[sizeof x->host_base + MAX_PATH];
+    snprintf(host, sizeof host, "%s%s", x->host_base, x->path.buf);
+    char sha[65] = "", magic[512] = "";
+    pend *p = NULL;
+    if (Q.db != x->db) { /* another case database (the queue is empty between analyses) */
+        Q.db = x->db;
+        Q.rc = 0;
     }
-    off[nsrc - 1] = k; /* host path: the layer's diff directory + the path in the container */
-    memcpy(p->strs + k, x->host_base, strlen(x->host_base));
-    memcpy(p->strs + k + strlen(x->host_base), x->path.buf, x->path.len + 1);
-    x->b.n++;
-    const char *S = p->strs;
-    p->row = (husk_row_file){
+    if (Q.rc) /* the case database failed: the walk ends */
+        return q_write(x->err, 0);
+    if (st->type == HUSK_FT_FILE && data_ino) {
+        get_magic(x->diag); /* loaded here, where a load failure can be reported */
+        if (st->size <= QUEUE_FILE_BYTES) {
+            p = calloc(1, sizeof *p);
+            if (!p)
+                return husk_err_set(x->err, HUSK_E_NOMEM, "out of memory");
+            read_small(x, data_ino, st->size, p);
+            if (!p->data) {
+                pend_free(p);
+                p = NULL;
+            }
+        } else {
+            hash_file(x, data_ino, st->size, sha, magic, sizeof magic);
+        }
+    }
+    husk_row_file row = {
         .container_id = x->container_id,
         .layer = x->layer,
         .scope = x->scope,
-        .path = S + off[0],
+        .path = x->path.buf,
         .change = change,
         .type = husk_stat_is_whiteout(st) ? "whiteout" : husk_ftype_name(st->type),
         .mode = st->mode,
         .uid = st->uid,
         .gid = st->gid,
         .size = (int64_t)st->size,
-        .mtime = nz(S + off[1]),
-        .atime = nz(S + off[2]),
-        .ctime = nz(S + off[3]),
-        .crtime = nz(S + off[4]),
+        .mtime = nz(mt),
+        .atime = nz(at),
+        .ctime = nz(ct),
+        .crtime = nz(bt),
         .inode = (int64_t)st->inode,
-        .link_target = st->type == HUSK_FT_SYMLINK ? nz(S + off[5]) : NULL,
-        .recovered_from = prov.recovered_from ? S + off[6] : NULL,
+        .sha256 = nz(sha),
+        .magic = nz(magic),
+        .link_target = st->type == HUSK_FT_SYMLINK ? nz(link) : NULL,
+        .recovered_from = prov.recovered_from,
         .confidence = prov.confidence,
         .filesystem_id = x->r->fs_db_id,
-        .host_path = S + off[7],
+        .host_path = host,
     };
-    if (st->type == HUSK_FT_FILE && data_ino) {
-        if (st->size <= BATCH_FILE_BYTES) {
-            read_small(x, data_ino, st->size, p);
-            x->b.bytes += p->len;
-        } else {
-            hash_file(x, data_ino, st->size, p->sha, p->magic, sizeof p->magic);
-        }
+    int64_t id = 0;
+    int rc = husk_casedb_add_file(x->db, &row, &id, x->err);
+    if (rc || !p) {
+        pend_free(p);
+        return rc ? rc : q_write(x->err, 0);
     }
-    if (x->b.n >= BATCH_FILES || x->b.bytes >= BATCH_BYTES)
-        return batch_flush(x);
-    return 0;
+    p->id = id;
+    return q_add(x, p);
 }
 
 /* ---- the walk ---- */
@@ -1005,11 +1170,7 @@ static int walk_layer(dctx *x, const husk_ovl_layer *l, ovdir *old)
     x->anc[0] = l->diff_ino;
     x->limit_reported = 0;
     path_pop(x, 0);
-    int rc = walk_dir(x, l->diff_ino, old, 0);
-    if (rc == 0)
-        rc = batch_flush(x);
-    batch_release(x);
-    return rc;
+    return walk_dir(x, l->diff_ino, old, 0);
 }
 
 /* 1 when an earlier container already listed this image layer (layers are shared). */
@@ -1123,5 +1284,10 @@ int husk_diff_chain(const husk_docker_root *r, const char *container_id,
     }
     free(x.buf);
     husk_sb_release(&x.path);
-    return rc;
+    /* the rows whose hashes and types are still queued: completed now, or, inside
+     * husk_diff_defer, by a later call */
+    if (Q.defer > 0)
+        return rc ? rc : q_write(err, 0);
+    int frc = q_finish(rc ? NULL : err);
+    return rc ? rc : frc;
 }

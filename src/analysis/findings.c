@@ -573,7 +573,8 @@ static int upper_pass(fctx *f)
         u.link_target = col_text(st, 6);
         u.host_path = col_text(st, 7);
         u.fs_id = col_int(st, 8);
-        u.magic = col_text(st, 9);
+        u.magic = col_text(st, 9); /* may still be NULL here in husk analyse: types are set
+                                      * when husk_diff_settle() runs, after the findings */
         u.recovered = (int)col_int(st, 10);
         for (size_t i = 0; rc == 0 && i < NRULES; i++)
             if (rules[i].on_upper)

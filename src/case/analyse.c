@@ -355,6 +355,9 @@ int husk_analyse(const char *path, const husk_analyse_opts *o, husk_casedb *db,
     views vs = {calloc(n->nfs + 1, sizeof *vs.v), calloc(n->nfs + 1, sizeof *vs.tried)};
     if (!vs.v || !vs.tried)
         r = husk_err_set(err, HUSK_E_NOMEM, "out of memory");
+    /* files rows get their sha256 and magic from other cores while the analysis goes on;
+     * nothing reads those two columns before the settle below */
+    husk_diff_defer();
     if (r == 0)
         r = analyse_roots(db, n, o, fs_ids, root_ids, &vs, diag, err);
     husk_phase_start(&m);
@@ -389,6 +392,11 @@ int husk_analyse(const char *path, const husk_analyse_opts *o, husk_casedb *db,
     if (r == 0)
         r = husk_timeline_build(db, err);
     husk_phase_stop(&m, "timeline");
+    husk_phase_start(&m);
+    int sr = husk_diff_settle(r == 0 ? err : NULL); /* the last files' hashes and types */
+    if (r == 0)
+        r = sr;
+    husk_phase_stop(&m, "file_types");
     husk_phase_start(&m);
     if (r == 0)
         r = husk_casedb_commit(db, err);

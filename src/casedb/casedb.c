@@ -92,7 +92,9 @@ int husk_casedb_create(const char *path, int force, husk_casedb **out, husk_err 
     husk_casedb *db = calloc(1, sizeof *db);
     if (!db)
         return husk_err_set(err, HUSK_E_NOMEM, "out of memory");
-    if (sqlite3_open_v2(path, &db->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+    /* one thread uses a case database: no SQLite mutex on every call */
+    if (sqlite3_open_v2(path, &db->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
+        SQLITE_OK) {
         int r = db_fail(db, err, "cannot open case database");
         husk_casedb_close(db);
         return r;

@@ -20,6 +20,7 @@ enum casedb_stmt_id {
     STMT_CARVED,
     STMT_CARVED_SET,
     STMT_SUMMARY,
+    STMT_FILE_HASH,
     STMT_COUNT
 };
 

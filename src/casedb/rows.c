@@ -201,6 +201,15 @@ int husk_casedb_add_file(husk_casedb *db, const husk_row_file *r, int64_t *id, h
     return rc;
 }
 
+int husk_casedb_set_file_hash(husk_casedb *db, int64_t id, const char *sha256, const char *magic,
+                              husk_err *err)
+{
+    return casedb_run(db, STMT_FILE_HASH,
+                      "UPDATE files SET sha256 = coalesce(?1, sha256), magic = coalesce(?2, magic) "
+                      "WHERE id = ?3",
+                      err, "tti", sha256, magic, id);
+}
+
 int husk_casedb_add_diff(husk_casedb *db, const char *container_id, const char *change,
                          const char *path, husk_err *err)
 {

@@ -43,6 +43,7 @@ typedef struct carve_out {
     husk_strbuf scratch, esc;
     int failed; /* an output file could not be written */
     cli_progress *prog; /* taken off the terminal before a result line goes there */
+    int out_tty;        /* stdout is a terminal (asked once, not per artefact) */
 } carve_out;
 
 static void carve_usage(FILE *f)
@@ -178,7 +179,7 @@ static json_t *evidence_string(carve_out *o, const char *s, size_t n)
     return json_stringn(husk_sb_str(&o->esc), o->esc.len);
 }
 
-/* What the artefact says, as fields of o (JSON) and a text summary. */
+/* What the artefact says, as fields of obj (JSON; NULL: text only) and a text summary. */
 static void describe(carve_out *o, const husk_carved *c, json_t *obj, husk_strbuf *text)
 {
     if (c->kind == HUSK_CARVE_CONFIG || c->kind == HUSK_CARVE_HOSTCONFIG) {
@@ -186,15 +187,19 @@ static void describe(carve_out *o, const husk_carved *c, json_t *obj, husk_strbu
         if (c->kind == HUSK_CARVE_CONFIG) {
             const char *id = json_string_value(json_object_get(j, "ID"));
             const char *name = json_string_value(json_object_get(j, "Name"));
-            json_object_set_new(obj, "id", json_string(id ? id : ""));
-            json_object_set_new(obj, "name", name ? json_string(name) : json_null());
+            if (obj) {
+                json_object_set_new(obj, "id", json_string(id ? id : ""));
+                json_object_set_new(obj, "name", name ? json_string(name) : json_null());
+            }
             husk_sb_addf(text, "id=%s name=%s", id ? id : "?", husk_esc(name ? name : "?"));
         } else {
             const char *type =
                 json_string_value(json_object_get(json_object_get(j, "LogConfig"), "Type"));
             const char *net = json_string_value(json_object_get(j, "NetworkMode"));
-            json_object_set_new(obj, "log_driver", type ? json_string(type) : json_null());
-            json_object_set_new(obj, "network_mode", net ? json_string(net) : json_null());
+            if (obj) {
+                json_object_set_new(obj, "log_driver", type ? json_string(type) : json_null());
+                json_object_set_new(obj, "network_mode", net ? json_string(net) : json_null());
+            }
             husk_sb_addf(text, "log=%s network=%s", husk_esc(type ? type : "?"),
                          husk_esc(net ? net : "?"));
         }
@@ -209,10 +214,12 @@ static void describe(carve_out *o, const husk_carved *c, json_t *obj, husk_strbu
         return; /* the carver validated it with the same decoder: cannot happen */
     char t[40];
     husk_log_time_format(&e.time, t, sizeof t);
-    json_object_set_new(obj, "time", json_string(t));
-    json_object_set_new(obj, "stream", json_string(e.stream));
-    json_object_set_new(obj, "log", evidence_string(o, e.line, e.len));
-    json_object_set_new(obj, "partial", json_boolean(e.more));
+    if (obj) {
+        json_object_set_new(obj, "time", json_string(t));
+        json_object_set_new(obj, "stream", json_string(e.stream));
+        json_object_set_new(obj, "log", evidence_string(o, e.line, e.len));
+        json_object_set_new(obj, "partial", json_boolean(e.more));
+    }
     husk_sb_reset(&o->esc);
     husk_escape_term(&o->esc, e.line, e.len > 200 ? 200 : e.len);
     husk_sb_addf(text, "%s %s %s%s%s", t, e.stream, husk_sb_str(&o->esc), e.len > 200 ? "..." : "",
@@ -227,9 +234,9 @@ static int print_cb(const husk_carved *c, void *ctx)
         o->failed = 1;
         return -HUSK_E_IO;
     }
-    if (o->prog && isatty(STDOUT_FILENO))
+    if (o->prog && o->out_tty)
         cli_progress_clear(o->prog);
-    json_t *obj = json_object();
+    json_t *obj = o->a->json ? json_object() : NULL; /* text output needs no JSON */
     husk_strbuf text = HUSK_STRBUF_INIT;
     describe(o, c, obj, &text);
     if (o->a->json) {
@@ -358,6 +365,7 @@ int cmd_carve(int argc, char **argv)
     cli_progress_init(&prog, "carving", cli_quiet);
     husk_progress phases = {cli_progress_phase, &prog};
     o.prog = &prog;
+    o.out_tty = isatty(STDOUT_FILENO);
     diag.ctx = &prog;
     int rc = HUSK_EXIT_OK;
     for (size_t i = 0; i < node->nfs && !o.failed; i++) {

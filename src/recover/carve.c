@@ -30,10 +30,12 @@
  */
 #include "carve_int.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 #include <openssl/evp.h>
@@ -49,6 +51,9 @@
 #define MAX_NESTING 512      /* JSON depth a config may reach before it is refused */
 #define MIN_TIME 1356998400  /* 2013-01-01: before Docker, no log frame is plausible */
 #define MAX_TIME 4102444800  /* 2100-01-01 */
+#define PF_RING (4u << 20)   /* bytes the read-ahead thread may be ahead of the scan */
+#define PF_PIECE (1u << 20)  /* one read of the read-ahead thread */
+#define PF_MIN (4u << 20)    /* shorter stretches are read in line */
 
 /* What json-file lines and local-driver frames begin with (the frame: after its length). */
 static const char log_anchor[] = "{\"log\":\"";
@@ -165,7 +170,174 @@ struct carve {
     stream disk, inner;
     const husk_progress *progress; /* optional: offset reached in the file system */
     uint64_t progress_total;       /* the file system's size */
+    pthread_mutex_t io;            /* held around every read of the source */
+    struct prefetch *pf;           /* the read-ahead thread, once started */
 };
+
+/*
+ * Read-ahead: on a machine with more than one core, a thread reads the next bytes of a long
+ * stretch (in PF_PIECE reads, at most PF_RING ahead) while the scan examines the current
+ * window, and the scan takes its windows from it, in the same sizes as when reading itself,
+ * so every budget and report is what it would be without it. When a read-ahead read fails,
+ * the scan reads that window itself (read_window: retried block by block and reported, as
+ * always) and the read-ahead starts again after it. Every read of the source, the thread's
+ * and the scan's (gzip members), holds c->io: the readers need not be thread-safe.
+ */
+typedef struct prefetch {
+    pthread_t th;
+    pthread_mutex_t lock;
+    pthread_cond_t cv; /* any change below */
+    uint8_t *ring;
+    size_t head, fill; /* ring[head, head + fill) (wrapping) holds source bytes from take on */
+    uint64_t take, fetch, stop; /* next byte the scan takes, next to read, end of stretch */
+    carve_read_fn rd;
+    void *src;
+    int active; /* a stretch is being read ahead */
+    int busy;   /* a read is in flight (it writes past ring[head + fill]) */
+    int failed; /* the read at fetch failed: nothing more is read until a restart */
+    int quit;
+} prefetch;
+
+static void *pf_main(void *arg)
+{
+    carve *c = arg;
+    prefetch *p = c->pf;
+    pthread_mutex_lock(&p->lock);
+    for (;;) {
+        while (!p->quit && !(p->active && !p->failed && p->fetch < p->stop && p->fill < PF_RING))
+            pthread_cond_wait(&p->cv, &p->lock);
+        if (p->quit)
+            break;
+        size_t tail = (p->head + p->fill) % PF_RING, n = PF_RING - p->fill;
+        if (n > PF_RING - tail)
+            n = PF_RING - tail;
+        if (n > PF_PIECE)
+            n = PF_PIECE;
+        if (n > p->stop - p->fetch)
+            n = (size_t)(p->stop - p->fetch);
+        uint64_t off = p->fetch;
+        p->busy = 1;
+        pthread_mutex_unlock(&p->lock);
+        husk_err e = {0};
+        pthread_mutex_lock(&c->io);
+        int r = p->rd(p->src, off, p->ring + tail, n, &e);
+        pthread_mutex_unlock(&c->io);
+        pthread_mutex_lock(&p->lock);
+        p->busy = 0;
+        if (r < 0) {
+            p->failed = 1;
+        } else {
+            p->fill += n;
+            p->fetch += n;
+        }
+        pthread_cond_broadcast(&p->cv);
+    }
+    pthread_mutex_unlock(&p->lock);
+    return NULL;
+}
+
+/* The read-ahead thread, started on first use; NULL on one core or when it cannot start. */
+static prefetch *pf_get(carve *c)
+{
+    static int tried;
+    if (c->pf)
+        return c->pf;
+    if (tried < 0 || sysconf(_SC_NPROCESSORS_ONLN) < 2)
+        return NULL;
+    prefetch *p = calloc(1, sizeof *p);
+    if (!p || !(p->ring = malloc(PF_RING))) {
+        free(p);
+        return NULL;
+    }
+    pthread_mutex_init(&p->lock, NULL);
+    pthread_cond_init(&p->cv, NULL);
+    c->pf = p;
+    if (pthread_create(&p->th, NULL, pf_main, c) != 0) {
+        c->pf = NULL;
+        pthread_mutex_destroy(&p->lock);
+        pthread_cond_destroy(&p->cv);
+        free(p->ring);
+        free(p);
+        tried = -1;
+        return NULL;
+    }
+    return p;
+}
+
+/* Waits for the read in flight; reading ahead stops. Under p->lock. */
+static void pf_idle(prefetch *p)
+{
+    p->active = 0;
+    while (p->busy)
+        pthread_cond_wait(&p->cv, &p->lock);
+}
+
+/* Reads ahead [from, stop) of rd/src from now on. */
+static void pf_start(prefetch *p, carve_read_fn rd, void *src, uint64_t from, uint64_t stop)
+{
+    pthread_mutex_lock(&p->lock);
+    pf_idle(p);
+    p->rd = rd;
+    p->src = src;
+    p->head = p->fill = 0;
+    p->take = p->fetch = from;
+    p->stop = stop;
+    p->failed = 0;
+    p->active = 1;
+    pthread_cond_broadcast(&p->cv);
+    pthread_mutex_unlock(&p->lock);
+}
+
+static void pf_stop(prefetch *p)
+{
+    pthread_mutex_lock(&p->lock);
+    pf_idle(p);
+    pthread_mutex_unlock(&p->lock);
+}
+
+/* Copies the next n source bytes (at p->take) to dst: 0, or -1 when a read in them failed. */
+static int pf_take(prefetch *p, uint8_t *dst, size_t n)
+{
+    size_t got = 0;
+    pthread_mutex_lock(&p->lock);
+    while (got < n) {
+        while (p->fill == 0 && !p->failed && p->active)
+            pthread_cond_wait(&p->cv, &p->lock);
+        if (p->fill == 0) {
+            pthread_mutex_unlock(&p->lock);
+            return -1;
+        }
+        size_t k = n - got < p->fill ? n - got : p->fill;
+        if (k > PF_RING - p->head)
+            k = PF_RING - p->head;
+        const uint8_t *from = p->ring + p->head;
+        pthread_mutex_unlock(&p->lock);
+        memcpy(dst + got, from, k); /* filled bytes: the thread writes only past them */
+        pthread_mutex_lock(&p->lock);
+        p->head = (p->head + k) % PF_RING;
+        p->fill -= k;
+        p->take += k;
+        got += k;
+        pthread_cond_broadcast(&p->cv);
+    }
+    pthread_mutex_unlock(&p->lock);
+    return 0;
+}
+
+static void pf_free(prefetch *p)
+{
+    if (!p)
+        return;
+    pthread_mutex_lock(&p->lock);
+    p->quit = 1;
+    pthread_cond_broadcast(&p->cv);
+    pthread_mutex_unlock(&p->lock);
+    pthread_join(p->th, NULL);
+    pthread_mutex_destroy(&p->lock);
+    pthread_cond_destroy(&p->cv);
+    free(p->ring);
+    free(p);
+}
 
 /* One damage report; object is where the bytes were ("unallocated", "journal"). */
 static void report(carve *c, int cat, const char *object, int64_t off, const char *fmt, ...)
@@ -492,7 +664,10 @@ static int try_gzip(stream *s, uint64_t p, husk_err *err)
     int zr = 0;
     while (pos < stop && husk_gunzip_members(g) == 0 && zr == 0) {
         size_t n = stop - pos < ZIN_CHUNK ? (size_t)(stop - pos) : ZIN_CHUNK;
-        if (s->rd(s->src, pos, c->zin, n, &ge) < 0)
+        pthread_mutex_lock(&c->io);
+        int rr = s->rd(s->src, pos, c->zin, n, &ge);
+        pthread_mutex_unlock(&c->io);
+        if (rr < 0)
             break;
         pos += n;
         zr = husk_gunzip_feed(g, c->zin, n, inner_sink, in, &ge);
@@ -762,6 +937,7 @@ int carve_new(const carve_limits *lim, husk_carve_cb cb, void *ctx, husk_diag *d
     carve *c = calloc(1, sizeof *c);
     if (!c)
         return husk_err_set(err, HUSK_E_NOMEM, "out of memory");
+    pthread_mutex_init(&c->io, NULL);
     if (lim)
         c->lim = *lim;
     else
@@ -794,14 +970,20 @@ static void read_window(carve *c, carve_read_fn rd, void *src, uint64_t pos, uin
                         uint32_t bs, const char *where)
 {
     husk_err e = {0};
-    if (rd(src, pos, buf, n, &e) == 0)
+    pthread_mutex_lock(&c->io);
+    int r = rd(src, pos, buf, n, &e);
+    pthread_mutex_unlock(&c->io);
+    if (r == 0)
         return;
     size_t step = bs ? bs : 4096, bad = 0;
     husk_err first = e;
     for (size_t k = 0; k < n; k += step) {
         size_t m = n - k < step ? n - k : step;
         husk_err ek = {0};
-        if (rd(src, pos + k, buf + k, m, &ek) < 0) {
+        pthread_mutex_lock(&c->io);
+        r = rd(src, pos + k, buf + k, m, &ek);
+        pthread_mutex_unlock(&c->io);
+        if (r < 0) {
             memset(buf + k, 0, m);
             bad += m;
         }
@@ -829,15 +1011,25 @@ int carve_region(carve *c, carve_read_fn rd, void *src, uint64_t start, uint64_t
     c->st.runs++;
     int journal = strcmp(where, "journal") == 0;
     uint64_t pos = start, stop = start + len;
+    prefetch *pf = len >= PF_MIN ? pf_get(c) : NULL;
+    if (pf)
+        pf_start(pf, rd, src, start, stop);
     while (pos < stop) {
         size_t n = s->cap - s->len;
-        if (n == 0) /* cannot happen (see carve_new); never spin on it */
+        if (n == 0) { /* cannot happen (see carve_new); never spin on it */
+            if (pf)
+                pf_stop(pf);
             return husk_err_set(err, HUSK_E_LIMIT, "carving buffer full");
+        }
         if (n > stop - pos)
             n = (size_t)(stop - pos);
         else if (n > 4096)
             n -= n % 4096; /* libtsk reads whole sectors straight into buf, others via a copy */
-        read_window(c, rd, src, pos, s->buf + s->len, n, block_size, where);
+        if (!pf || pf_take(pf, s->buf + s->len, n) < 0) {
+            read_window(c, rd, src, pos, s->buf + s->len, n, block_size, where);
+            if (pf)
+                pf_start(pf, rd, src, pos + n, stop);
+        }
         s->len += n;
         pos += n;
         c->scanned += n;
@@ -846,11 +1038,16 @@ int carve_region(carve *c, carve_read_fn rd, void *src, uint64_t start, uint64_t
         else
             c->st.unallocated_bytes += n;
         int r = stream_scan(s, pos == stop, err);
-        if (r != 0)
+        if (r != 0) {
+            if (pf)
+                pf_stop(pf);
             return r;
+        }
         husk_progress_report(c->progress, journal ? "carving the ext4 journal" : "carving free space",
                              pos, c->progress_total, HUSK_PROGRESS_BYTES);
     }
+    if (pf)
+        pf_stop(pf);
     return 0;
 }
 
@@ -877,6 +1074,8 @@ void carve_free(carve *c)
 {
     if (!c)
         return;
+    pf_free(c->pf);
+    pthread_mutex_destroy(&c->io);
     free(c->seen.slot);
     EVP_MD_CTX_free(c->md);
     EVP_MD_free(c->sha256);

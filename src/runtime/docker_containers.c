@@ -408,10 +408,12 @@ int husk_docker_containers(const husk_docker_root *r, husk_casedb *db, husk_diag
         husk_diag_report(diag, "containers", "containers", -1,
                          "%zu entries in containers/ are not 64-hex container IDs", ids.skipped);
     int rc = 0;
+    husk_diff_defer(); /* hashing and typing overlap the next containers */
     for (size_t i = 0; i < ids.n && rc == 0; i++)
         rc = one_container(r, ids.v[i], 0, i, ids.n, db, diag, err);
+    int src = husk_diff_settle(rc ? NULL : err);
     husk_id_list_free(&ids);
-    return rc;
+    return rc ? rc : src;
 }
 
 /* Keeps the 64-hex names the live containers/ directory no longer holds. */
@@ -477,10 +479,12 @@ int husk_docker_removed(const husk_docker_root *view, husk_casedb *db, husk_diag
             i++;
     }
     int rc = 0;
+    husk_diff_defer();
     for (size_t i = 0; i < ids.n && rc == 0; i++)
         rc = one_container(view, ids.v[i], 1, i, ids.n, db, diag, err);
+    int src = husk_diff_settle(rc ? NULL : err);
     husk_id_list_free(&ids);
-    return rc;
+    return rc ? rc : src;
 }
 
 int husk_docker_write_carved(const husk_docker_root *r, const char *cfg, size_t cfglen,
