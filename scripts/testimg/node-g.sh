@@ -613,6 +613,15 @@ copy_containerd_dbs
 cp --sparse=always "$DISK" "$W/snap.raw"
 thaw_node
 log "snapshot taken"
+# containerd's own diff of every container's writable snapshot against its parent (the image),
+# as `ctr snapshots diff` computes it (uncompressed tar: changed entries, .wh. whiteouts). Taken
+# right after the copy, so it does not touch the imaged disk; the containers were idle by then.
+mkdir -p "$T/ctr/diff"
+for k in init-perms web agent debug; do
+    ctrn -n "$NS" snapshots --snapshotter overlayfs diff --media-type application/vnd.oci.image.layer.v1.tar \
+        "${CTR_ID[$k]}" >"$W/diff-$k.tar"
+    tar -tvf "$W/diff-$k.tar" --numeric-owner >"$T/ctr/diff/$k.tar-tv.txt"
+done
 node_daemons_stop
 unmount_node
 loop_detach "$LOOP"

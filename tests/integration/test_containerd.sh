@@ -109,6 +109,15 @@ check_eq "node-g: images' sizes as CRI lists them (manifest, config and layers)"
 check_eq "node-g: snapshots as ctr lists them" \
     "$(awk 'NR > 1 {print $1}' "$T/ctr/snapshots.txt" | sort | paste -sd' ')" \
     "$(sql "$db" "select key from containerd_snapshots where namespace = 'k8s.io'" | sort | paste -sd' ')"
+# every live container's diff against containerd's own (`ctr snapshots diff`, a tar of the
+# changed entries with .wh. whiteouts): the same paths, deletions as deletions
+for f in "$T"/ctr/diff/*.tar-tv.txt; do
+    k=$(basename "$f" .tar-tv.txt)
+    kid=$(awk -F'\t' -v k="$k" '$1 == k {print $3}' "$T/containers.tsv")
+    check_eq "node-g: $k: diff equals containerd's snapshot diff (paths, whiteouts as deletions)" \
+        "$(awk '{print $NF}' "$f" | sed 's#/$##; s#^#/#; s#/\.wh\.\([^/]*\)$#/\1|D#' | sort)" \
+        "$(sql "$db" "select path || case when change = 'D' then '|D' else '' end from container_diff where container_id = '$kid'" | sort)"
+done
 web=$(awk -F'\t' '$1 == "web" {print $3}' "$T/containers.tsv")
 check_eq "node-g: web's diff: the deleted index.html and its changed /etc/passwd" "C /etc/passwd D /srv/www/index.html" \
     "$(sql "$db" "select change || ' ' || path from container_diff where container_id = '$web' and path in ('/etc/passwd', '/srv/www/index.html') order by path" | paste -sd' ')"
