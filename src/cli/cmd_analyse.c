@@ -100,7 +100,7 @@ int cmd_analyse(int argc, char **argv)
     husk_analyse_opts o = {.open = {.sector_offset = -1}};
     const char *out = NULL;
     int force = 0, c;
-    char *cmdline = join_args(argc - 1, argv + 1);
+    char *cmdline = join_args(argc, argv); /* argv[0] is "analyse" */
     optind = 1;
     while ((c = getopt_long(argc, argv, "o:i:O:f:qh", lo, NULL)) != -1) {
         switch (c) {

@@ -12,6 +12,8 @@ rm -f "$db"
 "$HUSK" analyse -q "$img" -o "$db" >/dev/null 2>&1
 rc=$?
 if [ "$rc" -eq 0 ] || [ "$rc" -eq 5 ]; then ok "$A: analyse"; else notok "$A: analyse exit code $rc"; fi
+check_eq "$A: case_info.command_line is the command as typed, subcommand included" \
+    "husk analyse -q $img -o $db" "$(sql "$db" "select value from case_info where key = 'command_line'")"
 for ph in open images containers containers.logs containers.diff volumes recovery findings \
     journal_marks timeline commit total; do
     check_eq "$A: phase_time.$ph is a number of seconds" "1" \
