@@ -11,11 +11,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "husk/casedb.h"
 #include "husk/diag.h"
 #include "husk/docker.h"
 
 /* ---- encodings (exposed for unit tests) ---- */
+
+/* A time of a CRI status checkpoint (Unix nanoseconds under key: "CreatedAt", "StartedAt",
+ * "FinishedAt") as RFC 3339 UTC in out; NULL when absent or not positive. */
+const char *husk_cri_status_time(json_t *status, const char *key, char out[40]);
 
 /* Go's time.Time.MarshalBinary (version 1, 15 bytes, or 2, 16 bytes) as RFC 3339 UTC with nine
  * fraction digits. Returns 0, or -1 when the bytes are not such a time (out is then ""). The

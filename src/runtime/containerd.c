@@ -824,9 +824,9 @@ static json_t *cri_status(ctx *x, const char *id)
     return j;
 }
 
-static const char *ns_time(json_t *o, const char *key, char out[40])
+const char *husk_cri_status_time(json_t *status, const char *key, char out[40])
 {
-    json_int_t v = json_integer_value(json_object_get(o, key));
+    json_int_t v = json_integer_value(json_object_get(status, key));
     out[0] = '\0';
     if (v > 0) {
         husk_timespec t = husk_log_time_from_ns((int64_t)v);
@@ -877,10 +877,9 @@ static int write_mounts(ctx *x, const char *id, json_t *spec, char **binds)
     return rc;
 }
 
-static int container_write(ctx *x, const char *ns, const char *id, const rec *r)
+/* 1 when the case already holds container id. */
+static int id_known(ctx *x, const char *id)
 {
-    /* Docker's own containers (namespace moby) are written from config.v2.json by the Docker
-     * reader; here they only get their diff */
     sqlite3_stmt *st = NULL;
     int known = 0;
     if (sqlite3_prepare_v2(husk_casedb_sqlite(x->db), "SELECT 1 FROM containers WHERE id = ?", -1,
@@ -889,7 +888,14 @@ static int container_write(ctx *x, const char *ns, const char *id, const rec *r)
         known = sqlite3_step(st) == SQLITE_ROW;
         sqlite3_finalize(st);
     }
-    if (known)
+    return known;
+}
+
+static int container_write(ctx *x, const char *ns, const char *id, const rec *r)
+{
+    /* Docker's own containers (namespace moby) are written from config.v2.json by the Docker
+     * reader; here they only get their diff */
+    if (id_known(x, id))
         return 0;
     char image[1024], snapshotter[64], key[1024], sandbox[256], runtime[256], cr[40], up[40];
     rec_str(x, r, "image", image, sizeof image);
@@ -953,12 +959,12 @@ static int container_write(ctx *x, const char *ns, const char *id, const rec *r)
     char started[40], finished[40], created2[40];
     const char *state = r->recovered_from ? "removed" : "unknown";
     if (status) {
-        state = ns_time(status, "FinishedAt", finished)  ? "exited"
-                : ns_time(status, "StartedAt", started) ? "running"
+        state = husk_cri_status_time(status, "FinishedAt", finished)  ? "exited"
+                : husk_cri_status_time(status, "StartedAt", started) ? "running"
                                                           : "created";
-        ns_time(status, "StartedAt", started);
-        ns_time(status, "FinishedAt", finished);
-        ns_time(status, "CreatedAt", created2);
+        husk_cri_status_time(status, "StartedAt", started);
+        husk_cri_status_time(status, "FinishedAt", finished);
+        husk_cri_status_time(status, "CreatedAt", created2);
     } else {
         started[0] = finished[0] = created2[0] = '\0';
     }
@@ -1221,18 +1227,6 @@ static int free_part_cmp(const void *a, const void *b)
     return c ? c : (x->pgid < y->pgid) - (x->pgid > y->pgid);
 }
 
-static int id_known(ctx *x, const char *id)
-{
-    sqlite3_stmt *st = NULL;
-    int known = 0;
-    if (sqlite3_prepare_v2(husk_casedb_sqlite(x->db), "SELECT 1 FROM containers WHERE id = ?", -1,
-                           &st, NULL) == SQLITE_OK) {
-        sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
-        known = sqlite3_step(st) == SQLITE_ROW;
-        sqlite3_finalize(st);
-    }
-    return known;
-}
 
 /*
  * Containers and pod sandboxes that are no longer in meta.db but whose record survives on its

@@ -461,17 +461,6 @@ static int write_sandbox(rctx *x, const rsandbox *b, const char *cri)
     return husk_casedb_add_container(x->db, &row, x->err);
 }
 
-static const char *ns_time(json_t *o, const char *key, char out[40])
-{
-    json_int_t v = json_integer_value(json_object_get(o, key));
-    out[0] = '\0';
-    if (v > 0) {
-        husk_timespec t = husk_log_time_from_ns((int64_t)v);
-        husk_log_time_format(&t, out, 40);
-    }
-    return out[0] ? out : NULL;
-}
-
 /* The CRI status checkpoint of container id, from the view (NULL when not recovered). */
 static json_t *read_status(rctx *x, const char *cri, const char *id, char *path, size_t pn)
 {
@@ -514,8 +503,8 @@ static int fill_times(rctx *x, const char *cri, const char *id)
         return husk_err_set(x->err, HUSK_E_DB, "case database: %s",
                             sqlite3_errmsg(husk_casedb_sqlite(x->db)));
     }
-    const char *v[3] = {ns_time(status, "CreatedAt", cr), ns_time(status, "StartedAt", st),
-                        ns_time(status, "FinishedAt", fin)};
+    const char *v[3] = {husk_cri_status_time(status, "CreatedAt", cr), husk_cri_status_time(status, "StartedAt", st),
+                        husk_cri_status_time(status, "FinishedAt", fin)};
     for (int i = 0; i < 3; i++)
         v[i] ? sqlite3_bind_text(q, i + 1, v[i], -1, SQLITE_TRANSIENT) : sqlite3_bind_null(q, i + 1);
     json_t *ec = json_object_get(status, "ExitCode"), *pid = json_object_get(status, "Pid");
@@ -574,9 +563,9 @@ static int write_ctr(rctx *x, const rctr *c, const char *cri)
     husk_row_container row = {
         .id = c->id,
         .name = c->name[0] ? c->name : NULL,
-        .created = ns_time(status, "CreatedAt", cr),
-        .started_at = ns_time(status, "StartedAt", st),
-        .finished_at = ns_time(status, "FinishedAt", fin),
+        .created = husk_cri_status_time(status, "CreatedAt", cr),
+        .started_at = husk_cri_status_time(status, "StartedAt", st),
+        .finished_at = husk_cri_status_time(status, "FinishedAt", fin),
         .state = "removed",
         .exit_code = json_is_integer(exitc) ? json_integer_value(exitc) : HUSK_NULL_INT,
         .pid = json_is_integer(pid) ? json_integer_value(pid) : HUSK_NULL_INT,

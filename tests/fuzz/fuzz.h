@@ -8,7 +8,8 @@
  *
  * Helpers here: a diag sink that drops reports (after formatting them, so format bugs still
  * show), an in-memory libtsk image made of byte segments placed at offsets of a zero-filled
- * virtual disk, and little-endian field readers for the targets' input headers.
+ * virtual disk, little-endian field readers for the targets' input headers, and a case
+ * database for the targets that write rows.
  */
 #ifndef HUSK_FUZZ_H
 #define HUSK_FUZZ_H
@@ -20,6 +21,10 @@
 
 #include <tsk/libtsk.h>
 
+#include <stdio.h>
+#include <unistd.h>
+
+#include "husk/casedb.h"
 #include "husk/diag.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -36,6 +41,31 @@ static inline husk_diag fz_diag(size_t *sink)
 {
     husk_diag d = {fz_report, sink, 0};
     return d;
+}
+
+/* One case database per fuzzing process, in a temporary file removed at exit, for the targets
+ * that write rows (each input's rows are rolled back by the target). */
+static husk_casedb *fz_db;
+static char fz_dbpath[96];
+
+static inline void fz_casedb_drop(void)
+{
+    husk_casedb_close(fz_db);
+    unlink(fz_dbpath);
+}
+
+static inline husk_casedb *fz_casedb(const char *target)
+{
+    if (fz_db)
+        return fz_db;
+    snprintf(fz_dbpath, sizeof fz_dbpath, "/tmp/husk-fuzz-%s-%ld.db", target, (long)getpid());
+    husk_err err = {0};
+    if (husk_casedb_create(fz_dbpath, 1, &fz_db, &err) < 0) {
+        fprintf(stderr, "fuzz_%s: %s\n", target, err.msg);
+        abort();
+    }
+    atexit(fz_casedb_drop);
+    return fz_db;
 }
 
 static inline uint32_t fz_le32(const uint8_t *p)

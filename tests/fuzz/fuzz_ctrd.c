@@ -14,26 +14,9 @@
 #include "husk/containerd.h"
 #include "memfs.h"
 
-static husk_casedb *db;
-static char dbpath[64];
-
-static void drop_db(void)
-{
-    husk_casedb_close(db);
-    unlink(dbpath);
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (!db) {
-        snprintf(dbpath, sizeof dbpath, "/tmp/husk-fuzz-ctrd-%ld.db", (long)getpid());
-        husk_err err = {0};
-        if (husk_casedb_create(dbpath, 1, &db, &err) < 0) {
-            fprintf(stderr, "fuzz_ctrd: %s\n", err.msg);
-            abort();
-        }
-        atexit(drop_db);
-    }
+    husk_casedb *db = fz_casedb("ctrd");
     fz_memfs m;
     fz_memfs_init(&m);
     int bolt = fz_memfs_add(&m, 0, "io.containerd.metadata.v1.bolt", HUSK_FT_DIR, NULL, 0);

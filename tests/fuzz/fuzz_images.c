@@ -16,29 +16,6 @@
 #include "husk/docker.h"
 #include "memfs.h"
 
-static husk_casedb *db;
-static char dbpath[64];
-
-static void drop_db(void)
-{
-    husk_casedb_close(db);
-    unlink(dbpath);
-}
-
-static husk_casedb *case_db(void)
-{
-    if (db)
-        return db;
-    snprintf(dbpath, sizeof dbpath, "/tmp/husk-fuzz-images-%ld.db", (long)getpid());
-    husk_err err = {0};
-    if (husk_casedb_create(dbpath, 1, &db, &err) < 0) {
-        fprintf(stderr, "fuzz_images: %s\n", err.msg);
-        abort();
-    }
-    atexit(drop_db);
-    return db;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const uint8_t *part[8] = {0};
@@ -83,7 +60,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     husk_docker_opts opts = {0};
     husk_docker_root r = {&m.fs, "/", "overlay2", 1, 1, &opts};
-    husk_casedb *cdb = case_db();
+    husk_casedb *cdb = fz_casedb("images");
     sqlite3 *s = husk_casedb_sqlite(cdb);
     sqlite3_exec(s, "BEGIN", NULL, NULL, NULL);
     size_t dsink = 0;

@@ -13,26 +13,9 @@
 #include "husk/docker.h"
 #include "memfs.h"
 
-static husk_casedb *db;
-static char dbpath[64];
-
-static void drop_db(void)
-{
-    husk_casedb_close(db);
-    unlink(dbpath);
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (!db) {
-        snprintf(dbpath, sizeof dbpath, "/tmp/husk-fuzz-volumes-%ld.db", (long)getpid());
-        husk_err err = {0};
-        if (husk_casedb_create(dbpath, 1, &db, &err) < 0) {
-            fprintf(stderr, "fuzz_volumes: %s\n", err.msg);
-            abort();
-        }
-        atexit(drop_db);
-    }
+    husk_casedb *db = fz_casedb("volumes");
     fz_memfs m;
     fz_memfs_init(&m);
     int vols = fz_memfs_add(&m, 0, "volumes", HUSK_FT_DIR, NULL, 0);
