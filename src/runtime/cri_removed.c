@@ -40,7 +40,6 @@
 typedef struct rpod {
     char uid[129], name[254], ns[254], dir[700];
     husk_prov prov;
-    char how[200];
     int known;        /* already in the case's pods table */
     int64_t t;        /* its log directory's birth time (ns), -1 unknown */
     char sandbox[65]; /* a removed sandbox tied to it by time, "" none */
@@ -83,7 +82,6 @@ typedef struct rctx {
     size_t nctrs, capctrs;
     char (*names)[256]; /* one directory's names, while it is listed */
     uint64_t *inos;
-    int *deleted;
     size_t nnames;
     int nomem;
     osnap *snaps;
@@ -117,7 +115,6 @@ static int name_cb(const husk_dirent *d, void *ctx)
     memcpy(x->names[x->nnames], d->name, d->name_len);
     x->names[x->nnames][d->name_len] = '\0';
     x->inos[x->nnames] = d->inode;
-    x->deleted[x->nnames] = d->deleted;
     x->nnames++;
     return 0;
 }
@@ -138,13 +135,11 @@ static int list(rctx *x, const char *path)
     return 0;
 }
 
-static void prov_of(rctx *x, uint64_t ino, husk_prov *p, char *how, size_t hown)
+static void prov_of(rctx *x, uint64_t ino, husk_prov *p)
 {
     p->recovered_from = "live";
     p->confidence = 1.0;
-    if (how && hown)
-        how[0] = '\0';
-    husk_fs_provenance(x->view, ino, p, how, hown);
+    husk_fs_provenance(x->view, ino, p, NULL, 0);
     if (!p->recovered_from)
         p->recovered_from = "live";
 }
@@ -280,7 +275,7 @@ static void read_pod_dirs(rctx *x)
         if (dup)
             continue; /* one pod, one row */
         snprintf(p->dir, sizeof p->dir, "/var/log/pods/%s", x->names[i]);
-        prov_of(x, x->inos[i], &p->prov, p->how, sizeof p->how);
+        prov_of(x, x->inos[i], &p->prov);
         remaining(&p->prov, "pod-log-dir");
         p->known = in_table(x, "SELECT 1 FROM pods WHERE uid = ?", p->uid);
         p->t = born(x, x->inos[i]);
@@ -333,7 +328,7 @@ static void read_log_links(rctx *x)
                                  "container %s: its link points outside /var/log/pods; its "
                                  "target is not read as its log", id);
         }
-        prov_of(x, x->inos[i], &c->prov, NULL, 0);
+        prov_of(x, x->inos[i], &c->prov);
         remaining(&c->prov, "log-link");
         c->source = "log-link";
         c->from_link = 1;
@@ -352,7 +347,7 @@ static void read_cri_dirs(rctx *x, const char *cri)
             continue;
         rctr *c = ctr_find(x, x->names[i]);
         husk_prov p;
-        prov_of(x, x->inos[i], &p, NULL, 0);
+        prov_of(x, x->inos[i], &p);
         remaining(&p, "cri-dir");
         if (!c) {
             if (!(c = ctr_add(x, x->names[i])))
@@ -389,7 +384,7 @@ static void read_sandboxes(rctx *x, const char *cri)
         rsandbox *b = &x->sbs[x->nsbs++];
         snprintf(b->id, sizeof b->id, "%s", x->names[i]);
         b->t = born(x, x->inos[i]);
-        prov_of(x, x->inos[i], &b->prov, NULL, 0);
+        prov_of(x, x->inos[i], &b->prov);
         remaining(&b->prov, "cri-sandbox-dir");
     }
     /* oldest pod first, so that two pods made within the window each get the sandbox born
@@ -587,7 +582,7 @@ static int write_ctr(rctx *x, const rctr *c, const char *cri)
                      "command and rights were not recovered (neither meta.db nor its free pages "
                      "hold its record any more)",
                      c->id, c->name[0] ? " " : "", c->name,
-                     c->from_link ? "its deleted /var/log/containers link" : "its CRI directory",
+                     c->from_link ? "its /var/log/containers link" : "its CRI directory",
                      c->prov.recovered_from, c->prov.confidence,
                      status ? "; times, exit code and pid from its CRI status file" : "");
     json_decref(status);
@@ -672,17 +667,14 @@ static int orphan_snapshots(rctx *x, const char *ctrd_path)
         if (known)
             continue;
         husk_prov p;
-        prov_of(x, x->inos[i], &p, NULL, 0);
+        prov_of(x, x->inos[i], &p);
         if (x->snaps) {
             osnap *o = &x->snaps[x->nsnaps++];
-            husk_stat st;
             o->id = strtoll(n, NULL, 10);
             o->ino = x->inos[i];
             o->prov = p;
             o->used = 0;
-            o->t = -1;
-            if (husk_fs_stat(x->view, x->inos[i], &st, NULL) == 0)
-                o->t = ts_ns(st.crtime.present ? &st.crtime : &st.mtime);
+            o->t = born(x, x->inos[i]);
         }
         char bname[40];
         snprintf(bname, sizeof bname, "%s", n);
@@ -1005,9 +997,8 @@ int husk_cri_removed(husk_fs *view, const husk_docker_root *r, const char *ctrd_
     rctx x = {.view = view, .r = r, .db = db, .diag = diag, .err = err};
     x.names = malloc(MAX_ENTRIES * sizeof *x.names);
     x.inos = malloc(MAX_ENTRIES * sizeof *x.inos);
-    x.deleted = malloc(MAX_ENTRIES * sizeof *x.deleted);
     int rc = 0;
-    if (!x.names || !x.inos || !x.deleted)
+    if (!x.names || !x.inos)
         rc = husk_err_set(err, HUSK_E_NOMEM, "out of memory");
     char cri[700] = "";
     if (ctrd_path)
@@ -1107,6 +1098,5 @@ int husk_cri_removed(husk_fs *view, const husk_docker_root *r, const char *ctrd_
     free(x.ctrs);
     free(x.names);
     free(x.inos);
-    free(x.deleted);
     return rc;
 }
