@@ -11,6 +11,9 @@
 #   tskread                TSK reading every file husk must read (configs, logs, image
 #                          metadata, upper-layer files: listed from the case database), one
 #                          process (scripts/bench/tskread.c: icat's calls without a fork per file)
+#   tsktype                the same reads, plus what husk adds to every regular upper-layer file
+#                          (SHA-256 of its bytes, libmagic on its first 64 KiB), on one thread:
+#                          the floor of an analysis that types every file as husk does
 #   husk-norecover         husk analyse --no-recover
 #   husk-recover           husk analyse (recovered views of removed containers)
 #   husk-carve             husk carve (all unallocated space and the journal), warm cache
@@ -42,7 +45,8 @@ OFF=$(awk -F'\t' '$1 == "partition_offset_sectors" {print $2}' "$BENCH/scale-$BI
 OFF=${OFF:-2048}
 W=$(mktemp -d /var/tmp/husk-bench-run.XXXXXX)
 trap 'rm -rf "$W"' EXIT
-cc -O2 -o "$W/tskread" "$REPO/scripts/bench/tskread.c" -ltsk || die "cannot build tskread (libtsk-dev)"
+cc -O2 -o "$W/tskread" "$REPO/scripts/bench/tskread.c" -ltsk -lmagic -lcrypto ||
+    die "cannot build tskread (libtsk-dev, libmagic-dev, libssl-dev: scripts/install-deps.sh)"
 
 RES="$W/results.tsv" # name scale wall cpu rss_kib
 : >"$RES"
@@ -70,6 +74,9 @@ make_list() {
         # every regular upper-layer file husk hashed
         sqlite3 "$W/norec.db" "SELECT inode FROM files WHERE type = 'file' AND sha256 IS NOT NULL AND recovered_from = 'live'"
     } | sort -un >"$W/inodes.txt"
+    # the files husk typed: every regular upper-layer file with a libmagic type
+    sqlite3 "$W/norec.db" "SELECT inode FROM files WHERE type = 'file' AND scope = 'upper' AND magic IS NOT NULL AND recovered_from = 'live'" |
+        sort -un >"$W/typed.txt"
     NFILES=$(wc -l <"$W/inodes.txt")
     echo "bench: $NFILES files to read (floor)" >&2
 }
@@ -86,6 +93,7 @@ for ((rep = 1; rep <= REPS; rep++)); do
     run read-warm "$BIG" cat "$IMG"
     run fls "$BIG" fls -r -o "$OFF" "$IMG"
     run tskread "$BIG" "$W/tskread" "$IMG" "$OFF" <"$W/inodes.txt"
+    run tsktype "$BIG" "$W/tskread" "$IMG" "$OFF" "$W/typed.txt" <"$W/inodes.txt"
     skip husk-recover || run husk-recover "$BIG" "$HUSK" analyse -q --force "$IMG" -o "$W/rec.db"
     run husk-carve "$BIG" "$HUSK" carve "$IMG"
     drop_caches >/dev/null
@@ -117,6 +125,7 @@ SIZE=$(stat -c %s "$IMG")
 read -r rw _ _ <<<"$(best read-warm "$BIG")"
 read -r fw fc fr <<<"$(best fls "$BIG")"
 read -r tw tc tr <<<"$(best tskread "$BIG")"
+read -r yw yc yr <<<"$(best tsktype "$BIG")"
 read -r nw nc nr <<<"$(best husk-norecover "$BIG")"
 read -r aw ac ar <<<"$(best husk-recover "$BIG")"
 read -r cw cc cr <<<"$(best husk-carve "$BIG")"
@@ -144,6 +153,7 @@ echo "| ratio | wall | CPU | goal |"
 echo "|---|---:|---:|---|"
 echo "| analyse --no-recover / (fls + tskread) | $(ratio "$nw" "$(sum "$fw" "$tw")") | $(ratio "$nc" "$(sum "$fc" "$tc")") | <= 1.5 |"
 echo "| analyse (recovery) / (fls + tskread) | $(ratio "$aw" "$(sum "$fw" "$tw")") | $(ratio "$ac" "$(sum "$fc" "$tc")") | |"
+echo "| analyse --no-recover / (fls + tsktype): the floor with husk's hashing and typing | $(ratio "$nw" "$(sum "$fw" "$yw")") | $(ratio "$nc" "$(sum "$fc" "$yc")") | |"
 echo "| carve speed / read-warm speed (page cache), per byte of the image | $(ratio "$rw" "$cw") | | >= 0.70 |"
 echo "| carve speed / read-cold speed (from disk), per byte of the image | $(ratio "$dw" "$kw") | | >= 0.70 |"
 echo "| the same per byte the carver read ($((SCANNED / 1000000)) MB of free space and journal): warm / cold | $(awk -v a="$rw" -v b="$cw" -v s="$SCANNED" -v z="$SIZE" 'BEGIN { if (b > 0 && s > 0) printf "%.2f", a / b * s / z }') / $(awk -v a="$dw" -v b="$kw" -v s="$SCANNED" -v z="$SIZE" 'BEGIN { if (b > 0 && s > 0) printf "%.2f", a / b * s / z }') | | |"
