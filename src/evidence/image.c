@@ -13,6 +13,11 @@
 #include <libewf.h>
 #include <openssl/evp.h>
 
+#include "imgcache.h"
+
+/* Decoded EWF bytes kept in memory (imgcache.c): fixed, whatever the image's size. */
+#define EWF_CACHE_BYTES ((size_t)32 << 20)
+
 static int type_from_name(const char *type, TSK_IMG_TYPE_ENUM *t, husk_err *err)
 {
     if (!type || !*type || strcmp(type, "detect") == 0) {
@@ -358,6 +363,13 @@ int husk_image_open(const char *path, const char *type, husk_image **out, husk_e
     if (img->itype == TSK_IMG_TYPE_EWF_EWF) {
         read_ewf_meta(im);
         check_ewf_set(im);
+        /* without it every re-read inflates its chunks again; if it cannot be made, the
+         * image is read as before, only slower */
+        const char *cb = getenv("HUSK_EWF_CACHE_MIB"); /* benchmarks and tests only */
+        size_t bytes = cb && *cb ? (size_t)strtoul(cb, NULL, 10) << 20 : EWF_CACHE_BYTES;
+        TSK_IMG_INFO *c = bytes ? husk_imgcache_wrap(im->img, bytes) : NULL;
+        if (c)
+            im->img = c;
         if (im->readable)
             limit_ewf(im);
     }
