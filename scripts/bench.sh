@@ -159,6 +159,7 @@ echo "| carve speed / read-cold speed (from disk), per byte of the image | $(rat
 echo "| the same per byte the carver read ($((SCANNED / 1000000)) MB of free space and journal): warm / cold | $(awk -v a="$rw" -v b="$cw" -v s="$SCANNED" -v z="$SIZE" 'BEGIN { if (b > 0 && s > 0) printf "%.2f", a / b * s / z }') / $(awk -v a="$dw" -v b="$kw" -v s="$SCANNED" -v z="$SIZE" 'BEGIN { if (b > 0 && s > 0) printf "%.2f", a / b * s / z }') | | |"
 echo "| analyse E01 --no-recover / analyse raw --no-recover | $(ratio "$xw" "$nw") | $(ratio "$xc" "$nc") | |"
 echo "| ewfexport / read-warm | $(ratio "$ew" "$rw") | | (EWF decoding floor) |"
+echo "| analyse E01 --no-recover / (analyse raw --no-recover + ewfexport) | $(ratio "$xw" "$(sum "$nw" "$ew")") | $(ratio "$xc" "$(sum "$nc" "$ec")") | |"
 echo
 echo "Per phase (husk analyse, scale $BIG; phase_time.* / phase_cpu.* in case_info):"
 echo
