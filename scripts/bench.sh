@@ -15,6 +15,7 @@
 #                          (SHA-256 of its bytes, libmagic on its first 64 KiB), on one thread:
 #                          the floor of an analysis that types every file as husk does
 #   husk-norecover         husk analyse --no-recover
+#   husk-notypes           husk analyse --no-recover --no-types (no libmagic typing)
 #   husk-recover           husk analyse (recovered views of removed containers)
 #   husk-carve             husk carve (all unallocated space and the journal), warm cache
 #   husk-carve-cold        the same after dropping the page cache (compare with read-cold)
@@ -94,6 +95,7 @@ for ((rep = 1; rep <= REPS; rep++)); do
     run fls "$BIG" fls -r -o "$OFF" "$IMG"
     run tskread "$BIG" "$W/tskread" "$IMG" "$OFF" <"$W/inodes.txt"
     run tsktype "$BIG" "$W/tskread" "$IMG" "$OFF" "$W/typed.txt" <"$W/inodes.txt"
+    run husk-notypes "$BIG" "$HUSK" analyse -q --no-recover --no-types --force "$IMG" -o "$W/notypes.db"
     skip husk-recover || run husk-recover "$BIG" "$HUSK" analyse -q --force "$IMG" -o "$W/rec.db"
     run husk-carve "$BIG" "$HUSK" carve "$IMG"
     drop_caches >/dev/null
@@ -127,6 +129,7 @@ read -r fw fc fr <<<"$(best fls "$BIG")"
 read -r tw tc tr <<<"$(best tskread "$BIG")"
 read -r yw yc yr <<<"$(best tsktype "$BIG")"
 read -r nw nc nr <<<"$(best husk-norecover "$BIG")"
+read -r ow oc or <<<"$(best husk-notypes "$BIG")"
 read -r aw ac ar <<<"$(best husk-recover "$BIG")"
 read -r cw cc cr <<<"$(best husk-carve "$BIG")"
 read -r kw kc kr <<<"$(best husk-carve-cold "$BIG")"
@@ -154,6 +157,7 @@ echo "|---|---:|---:|---|"
 echo "| analyse --no-recover / (fls + tskread) | $(ratio "$nw" "$(sum "$fw" "$tw")") | $(ratio "$nc" "$(sum "$fc" "$tc")") | <= 1.5 |"
 echo "| analyse (recovery) / (fls + tskread) | $(ratio "$aw" "$(sum "$fw" "$tw")") | $(ratio "$ac" "$(sum "$fc" "$tc")") | |"
 echo "| analyse --no-recover / (fls + tsktype): the floor with husk's hashing and typing | $(ratio "$nw" "$(sum "$fw" "$yw")") | $(ratio "$nc" "$(sum "$fc" "$yc")") | |"
+echo "| analyse --no-recover --no-types / (fls + tskread) | $(ratio "$ow" "$(sum "$fw" "$tw")") | $(ratio "$oc" "$(sum "$fc" "$tc")") | |"
 echo "| carve speed / read-warm speed (page cache), per byte of the image | $(ratio "$rw" "$cw") | | >= 0.70 |"
 echo "| carve speed / read-cold speed (from disk), per byte of the image | $(ratio "$dw" "$kw") | | >= 0.70 |"
 echo "| the same per byte the carver read ($((SCANNED / 1000000)) MB of free space and journal): warm / cold | $(awk -v a="$rw" -v b="$cw" -v s="$SCANNED" -v z="$SIZE" 'BEGIN { if (b > 0 && s > 0) printf "%.2f", a / b * s / z }') / $(awk -v a="$dw" -v b="$kw" -v s="$SCANNED" -v z="$SIZE" 'BEGIN { if (b > 0 && s > 0) printf "%.2f", a / b * s / z }') | | |"

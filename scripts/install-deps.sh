@@ -13,6 +13,7 @@ build_pkgs=(
     chromium fonts-dejavu-core python3  # husk report test: headless rendering, screenshot check
     e2fsprogs python3 time util-linux # tests: make-damaged.sh (debugfs), peak RSS, pty (script)
     fdisk util-linux mount tar # test_export: sfdisk, losetup, mount, GNU tar
+    file # test_diff: file types against file(1)'s for the same bytes
 )
 # regenerating testdata/ (scripts/make-testimages.sh) with a real Docker engine
 image_pkgs=(

@@ -14,6 +14,7 @@ typedef struct husk_analyse_opts {
     int hash_images;            /* --hash-images: files rows for image layers too */
     int no_recover;             /* --no-recover: skip containers removed with docker rm */
     int no_carve;               /* --no-carve: recover, but do not carve free space */
+    int no_types;               /* --no-types: no libmagic type for files (files.magic NULL) */
     int keep_secrets;           /* --keep-secrets: store service-account tokens and
                                    kubeconfigs, not only their hashes and claims */
     const char *command_line;   /* as typed, for case_info */

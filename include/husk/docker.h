@@ -113,6 +113,9 @@ int husk_docker_diff(const husk_docker_root *r, const husk_container *c, husk_ca
  * read files.sha256 or files.magic, or close the case database, before the outermost settle. */
 void husk_diff_defer(void);
 int husk_diff_settle(husk_err *err);
+/* Whether diffs give regular upper files a libmagic type (files.magic; on by default).
+ * husk analyse --no-types turns it off; the SHA-256 is computed either way. */
+void husk_diff_set_types(int on);
 /* src/runtime/volumes.c: named volumes (volumes/metadata.db, volumes/<name>/_data). */
 int husk_docker_volumes(const husk_docker_root *r, husk_casedb *db, husk_diag *diag,
                         husk_err *err);

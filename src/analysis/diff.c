@@ -136,11 +136,19 @@ typedef struct dctx {
 
 static magic_t magic_cookie;
 static int magic_state; /* 0 not tried, 1 loaded, -1 unavailable */
+static int types_off;   /* husk analyse --no-types: no file gets a libmagic type */
+
+void husk_diff_set_types(int on)
+{
+    types_off = !on;
+}
 
 /* One libmagic handle for the life of the process (an analysis is one process): loading the
  * database per container would cost more than typing its files. It only ever sees buffers. */
 static magic_t get_magic(husk_diag *diag)
 {
+    if (types_off)
+        return NULL;
     if (magic_state == 0) {
         magic_state = -1;
         magic_cookie = magic_open(MAGIC_NONE);
@@ -164,6 +172,8 @@ static pthread_mutex_t worker_magic_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static magic_t get_worker_magic(int slot)
 {
+    if (types_off)
+        return NULL;
     pthread_mutex_lock(&worker_magic_lock);
     if (!worker_magic[slot]) {
         magic_t m = magic_open(MAGIC_NONE);

@@ -11,6 +11,7 @@
 #include "replay_views.h"
 
 #include <limits.h>
+#include <magic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -334,6 +335,14 @@ int husk_analyse(const char *path, const husk_analyse_opts *o, husk_casedb *db,
         r = record_evidence(db, path, n, err);
     if (r == 0)
         r = husk_casedb_set_info(db, "journal_replay", o->open.no_replay ? "off" : "on", err);
+    /* what files.magic holds: libmagic's type, by the version that gave it, or nothing */
+    char types[64];
+    snprintf(types, sizeof types, "libmagic %d.%02d", magic_version() / 100,
+             magic_version() % 100);
+    husk_diff_set_types(!o->no_types);
+    if (r == 0)
+        r = husk_casedb_set_info(db, "file_types", o->no_types ? "none (--no-types)" : types,
+                                 err);
     if (r == 0 && strcmp(n->image->format, "ewf") == 0)
         r = husk_casedb_set_info(db, "ewf_verified", "not-checked", err);
     husk_phase_start(&m);

@@ -32,6 +32,9 @@ static void analyse_usage(FILE *f)
             "      --no-recover        do not look for containers removed with docker rm\n"
             "      --no-carve          recover removed containers from the journal and the\n"
             "                          deleted files' remnants, but do not carve free space\n"
+            "      --no-types          do not type files with libmagic (files.magic stays\n"
+            "                          empty; SHA-256 still computed), for triage: typing\n"
+            "                          is most of the time on nodes with many upper files\n"
             "      --keep-secrets      store Kubernetes service-account tokens and kubeconfigs\n"
             "                          themselves (default: only their SHA-256 and claims)\n"
             "      --no-replay         analyse the home blocks only: do not replay an ext\n"
@@ -95,6 +98,7 @@ int cmd_analyse(int argc, char **argv)
         {"hash-images", no_argument, NULL, 'H'},
         {"no-recover", no_argument, NULL, 'R'},   {"no-replay", no_argument, NULL, 'N'},
         {"no-carve", no_argument, NULL, 'C'},     {"keep-secrets", no_argument, NULL, 'K'},
+        {"no-types", no_argument, NULL, 'T'},
         {"quiet", no_argument, NULL, 'q'},        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     husk_analyse_opts o = {.open = {.sector_offset = -1}};
@@ -118,6 +122,7 @@ int cmd_analyse(int argc, char **argv)
         case 'H': o.hash_images = 1; break;
         case 'R': o.no_recover = 1; break;
         case 'C': o.no_carve = 1; break;
+        case 'T': o.no_types = 1; break;
         case 'K': o.keep_secrets = 1; break;
         case 'N': o.open.no_replay = 1; break;
         case 'F': force = 1; break;

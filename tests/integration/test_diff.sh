@@ -115,6 +115,32 @@ check_eq "--hash-images: image files hashed" "1" \
 check_eq "--hash-images: the diff is the same" "$(sort "$TESTDATA/$A/truth/diff/web.txt")" \
     "$("$HUSK" diff "$db" web | sort)"
 
+# File types: what file(1), on the same libmagic, says of the same bytes (husk cat), for the
+# upper-layer files up to 64 KiB (husk shows libmagic the first 64 KiB of a file). The case
+# names the libmagic that typed them.
+db=$WORK/diff-a.db
+img=$(raw_image $A)
+check_eq "file_types names libmagic's version" "libmagic $(file --version | head -1 | sed 's/^file-//')" \
+    "$(sql "$db" "select value from case_info where key = 'file_types'")"
+n=0
+while IFS=$'\t' read -r hp magic; do
+    n=$((n + 1))
+    check_eq "type of $hp is file(1)'s" "$("$HUSK" cat "$img" "$hp" | file -b -)" "$magic"
+done < <(sqlite3 -batch -noheader -separator $'\t' "$db" "select host_path, magic from files
+    where scope = 'upper' and type = 'file' and size <= 65536 and recovered_from = 'live' order by id")
+check_eq "file types compared with file(1)" "1" "$([ "$n" -ge 10 ] && echo 1 || echo "$n")"
+# --no-types: the same files rows, without a type
+nt=$WORK/diff-a-notypes.db
+check_rc "--no-types: analyse" 0 "$HUSK" analyse -q --no-types "$img" -o "$nt"
+check_eq "--no-types: no file has a type" "0" "$(sql "$nt" "select count(magic) from files")"
+check_eq "--no-types: case_info says so" "none (--no-types)" \
+    "$(sql "$nt" "select value from case_info where key = 'file_types'")"
+cols="container_id, layer, scope, path, change, type, mode, uid, gid, size, mtime, atime, ctime, crtime, inode, sha256, link_target, recovered_from, confidence"
+check_eq "--no-types: every other column of every files row unchanged" \
+    "$(sql "$db" "select $cols from files order by id" | sha256sum)" "$(sql "$nt" "select $cols from files order by id" | sha256sum)"
+check_eq "--no-types: the diff is the same" "$(sort "$TESTDATA/$A/truth/diff/web.txt")" \
+    "$("$HUSK" diff "$nt" web | sort)"
+
 B=node-b-xfs-lvm
 if [ -f "$TESTDATA/$B/disk.raw.xz" ]; then
     check_image "xfs" "$(raw_image $B)" "$TESTDATA/$B/truth" "$WORK/diff-b.db"
