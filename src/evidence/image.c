@@ -364,9 +364,8 @@ int husk_image_open(const char *path, const char *type, husk_image **out, husk_e
         read_ewf_meta(im);
         check_ewf_set(im);
         /* without it every re-read inflates its chunks again; if it cannot be made, the
-         * image is read as before, only slower */
-        /* HUSK_EWF_CACHE_MIB (husk(1), ENVIRONMENT): another size, 0 for none, at most 4 GiB;
-         * for benchmarks and tests */
+         * image is read as before, only slower. HUSK_EWF_CACHE_MIB (husk(1), ENVIRONMENT):
+         * another size, 0 for none, at most 4 GiB; for benchmarks and tests */
         const char *cb = getenv("HUSK_EWF_CACHE_MIB");
         unsigned long mib = cb && *cb ? strtoul(cb, NULL, 10) : EWF_CACHE_BYTES >> 20;
         size_t bytes = (size_t)(mib < 4096 ? mib : 4096) << 20;

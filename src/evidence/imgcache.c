@@ -2,9 +2,9 @@
  * A cache of decoded image bytes under the file-system readers, for images whose every read
  * is decoded (EWF: zlib-compressed 32 KiB chunks).
  *
- * Why: libtsk 4.11 keeps 32 blocks of 64 KiB (2 MiB) of an image, and libewf 20140813 only
- * the chunk it decoded last. A raw image has the kernel's page cache behind it; an E01 has
- * nothing, so the analysis's re-reads of inode tables, directories and upper-layer file
+ * Why: libtsk 4.11 keeps 32 blocks of 64 KiB (2 MiB) of an image, and libewf 20140813
+ * inflates a chunk again once it has left its own small cache. A raw image has the kernel's
+ * page cache behind it; an E01 has nothing like it, so the analysis's re-reads of inode tables, directories and upper-layer file
  * heads (the findings read them a second time) each inflated their chunks again: an E01
  * analysis of the benchmark node spent 57 % of its CPU time in zlib and took 2.6 times as
  * long as the same analysis of the raw image (docs/performance.md). Neither library lets
