@@ -72,6 +72,11 @@ typedef struct husk_carved {
     const char *where;    /* "unallocated", "journal", "slack" ... */
     int in_gzip;          /* 1 when decompressed from a gzip member */
     uint64_t gzip_offset; /* in_gzip: where it starts in the member's decompressed bytes */
+    /* What the carver's validation already parsed, valid during the callback only (so that
+     * a callback need not parse it again); NULL when not at hand:
+     * config/hostconfig: the object (a jansson json_t *) of data[0..len) without its newline;
+     * jsonlog/locallog: the decoded entry (a struct husk_log_entry *, include/husk/logs.h). */
+    const void *parsed;
 } husk_carved;
 
 /* "config", "hostconfig", "jsonlog", "locallog". */

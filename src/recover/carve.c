@@ -124,6 +124,17 @@ static int hset_add(hset *h, uint64_t k)
     return 1;
 }
 
+/* 1 when k is in the set. */
+static int hset_has(const hset *h, uint64_t k)
+{
+    if (!h->cap)
+        return 0;
+    for (size_t j = (size_t)k & (h->cap - 1); h->slot[j]; j = (j + 1) & (h->cap - 1))
+        if (h->slot[j] == k)
+            return 1;
+    return 0;
+}
+
 /* ---- session and streams ------------------------------------------------------------------ */
 
 /*
@@ -402,21 +413,28 @@ static int may_validate(carve *c, const char *where, uint64_t at)
     return 0;
 }
 
-/* Reports one artefact unless its digest was seen before. Returns 0, >0 to stop, <0. */
-static int emit(stream *s, husk_carve_kind kind, const uint8_t *data, size_t len, uint64_t pos,
-                husk_err *err)
+/* The deduplication key of an artefact: 64 bits of the SHA-256 of its kind and bytes. */
+static int digest_key(carve *c, husk_carve_kind kind, const uint8_t *data, size_t len,
+                      uint64_t *key, husk_err *err)
 {
-    carve *c = s->c;
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned mdlen = 0;
     unsigned char k = (unsigned char)kind;
     if (!EVP_DigestInit_ex(c->md, c->sha256, NULL) || !EVP_DigestUpdate(c->md, &k, 1) ||
         !EVP_DigestUpdate(c->md, data, len) || !EVP_DigestFinal_ex(c->md, md, &mdlen))
         return husk_err_set(err, HUSK_E_NOMEM, "SHA-256 failed");
-    uint64_t key;
-    memcpy(&key, md, sizeof key);
-    if (key == 0)
-        key = 1;
+    memcpy(key, md, sizeof *key);
+    if (*key == 0)
+        *key = 1;
+    return 0;
+}
+
+/* Reports one artefact (whose key is digest_key's) unless its key was seen before; parsed is
+ * passed on to the callback (husk_carved.parsed). Returns 0, >0 to stop, <0. */
+static int emit_key(stream *s, husk_carve_kind kind, const uint8_t *data, size_t len,
+                    uint64_t pos, uint64_t key, const void *parsed, husk_err *err)
+{
+    carve *c = s->c;
     int r = hset_add(&c->seen, key);
     if (r < 0)
         return husk_err_set(err, HUSK_E_NOMEM, "out of memory");
@@ -438,7 +456,8 @@ static int emit(stream *s, husk_carve_kind kind, const uint8_t *data, size_t len
                      s->in_gzip ? s->origin : s->origin + pos,
                      s->where,
                      s->in_gzip,
-                     s->in_gzip ? pos : 0};
+                     s->in_gzip ? pos : 0,
+                     parsed};
     c->st.found[kind]++;
     r = c->cb(&a, c->ctx);
     if (r > 0)
@@ -449,6 +468,16 @@ static int emit(stream *s, husk_carve_kind kind, const uint8_t *data, size_t len
             husk_err_set(err, HUSK_E_IO, "the carve callback failed");
     }
     return r;
+}
+
+/* Reports one artefact unless its digest was seen before. Returns 0, >0 to stop, <0. */
+static int emit(stream *s, husk_carve_kind kind, const uint8_t *data, size_t len, uint64_t pos,
+                const void *parsed, husk_err *err)
+{
+    uint64_t key;
+    if (digest_key(s->c, kind, data, len, &key, err) < 0)
+        return -HUSK_E_NOMEM;
+    return emit_key(s, kind, data, len, pos, key, parsed, err);
 }
 
 /* ---- config.v2.json and hostconfig.json ---------------------------------------------------- */
@@ -579,6 +608,18 @@ static int try_object(stream *s, uint64_t p, int *need, husk_err *err)
             config_fragment(s, p, q, avail, "not JSON up to its end: overwritten or cut");
         return 0;
     }
+    size_t len = n < avail && q[n] == '\n' ? n + 1 : n;
+    /* These bytes reported before as a config or a host config are that again (what they
+     * are depends on the bytes alone): a duplicate, known without parsing them again. */
+    uint64_t key[2];
+    for (int k = HUSK_CARVE_CONFIG; k <= HUSK_CARVE_HOSTCONFIG; k++) {
+        if (digest_key(c, (husk_carve_kind)k, q, len, &key[k], err) < 0)
+            return -HUSK_E_NOMEM;
+        if (hset_has(&c->seen, key[k])) {
+            c->st.duplicates++;
+            return 0;
+        }
+    }
     json_error_t je;
     json_t *j = json_loadb((const char *)q, n, 0, &je);
     if (!j) {
@@ -586,13 +627,14 @@ static int try_object(stream *s, uint64_t p, int *need, husk_err *err)
         return 0;
     }
     int kind = classify(j);
-    json_decref(j);
     if (kind < 0) {
+        json_decref(j);
         config_fragment(s, p, q, avail, "its keys are not those of the file");
         return 0;
     }
-    size_t len = n < avail && q[n] == '\n' ? n + 1 : n;
-    return emit(s, (husk_carve_kind)kind, q, len, p, err);
+    int r = emit_key(s, (husk_carve_kind)kind, q, len, p, key[kind], j, err);
+    json_decref(j);
+    return r;
 }
 
 /* ---- gzip members ------------------------------------------------------------------------- */
@@ -761,7 +803,7 @@ static int try_jsonlog(stream *s, uint64_t p, uint64_t *after, int *need, husk_e
         return husk_err_set(err, HUSK_E_NOMEM, "out of memory");
     if (r != 0 || !e.time.present || !stream_name_ok(e.stream))
         return 0;
-    r = emit(s, HUSK_CARVE_JSONLOG, (const uint8_t *)q, n, p, err);
+    r = emit(s, HUSK_CARVE_JSONLOG, (const uint8_t *)q, n, p, &e, err);
     *after = nl + 1;
     return r;
 }
@@ -802,7 +844,7 @@ static int try_local(stream *s, uint64_t p, uint64_t *after, int *need, husk_err
         return husk_err_set(err, HUSK_E_NOMEM, "out of memory");
     if (r != 0 || !stream_name_ok(e.stream) || e.time.sec < MIN_TIME || e.time.sec >= MAX_TIME)
         return 0;
-    r = emit(s, HUSK_CARVE_LOCALLOG, q, (size_t)len + 8, p, err);
+    r = emit(s, HUSK_CARVE_LOCALLOG, q, (size_t)len + 8, p, &e, err);
     *after = p + len + 8;
     return r;
 }
