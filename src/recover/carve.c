@@ -32,10 +32,15 @@
 
 #include <pthread.h>
 #include <stdarg.h>
+#include <sys/mman.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include <jansson.h>
 #include <openssl/evp.h>
@@ -51,7 +56,7 @@
 #define MAX_NESTING 512      /* JSON depth a config may reach before it is refused */
 #define MIN_TIME 1356998400  /* 2013-01-01: before Docker, no log frame is plausible */
 #define MAX_TIME 4102444800  /* 2100-01-01 */
-#define PF_RING (4u << 20)   /* bytes the read-ahead thread may be ahead of the scan */
+#define PF_RING (4u << 20)   /* the ring's room beyond the stream's buffer, to read ahead */
 #define PF_PIECE (1u << 20)  /* one read of the read-ahead thread */
 #define PF_MIN (4u << 20)    /* shorter stretches are read in line */
 
@@ -83,6 +88,7 @@ void carve_limits_default(carve_limits *l)
     l->work_factor = 16;
     l->gzip_base = 1u << 30;
     l->gzip_factor = 16;
+    l->no_readahead = 0;
 }
 
 /* ---- the deduplication set ---------------------------------------------------------------- */
@@ -145,9 +151,14 @@ static int hset_has(const hset *h, uint64_t k)
  */
 typedef struct stream {
     struct carve *c;
-    uint8_t *buf;
+    uint8_t *buf;    /* holds stream bytes [base, base + len) */
     size_t len, cap; /* cap: carry + window, see carve_new */
     uint64_t base;
+    /* The file-system stream in the ring (c->ring, see there): buf is ring.mem + base % size,
+     * nothing is moved when bytes are dropped, and positions below wm whose anchors were
+     * already looked for are marked in ring.bits. ring 0: buf is a buffer of its own. */
+    int ring;
+    uint64_t wm;
     uint64_t next_blk, next_log, next_loc;
     uint64_t nl_from, nl_at; /* newline cache (find_newline) */
     int nl_found;
@@ -183,63 +194,157 @@ struct carve {
     uint64_t progress_total;       /* the file system's size */
     pthread_mutex_t io;            /* held around every read of the source */
     struct prefetch *pf;           /* the read-ahead thread, once started */
+    struct {
+        uint8_t *mem;   /* size bytes mapped twice in a row: mem[i] is mem[i + size] */
+        size_t size;    /* a multiple of the page size (and of 64) */
+        uint64_t *bits; /* one bit per ring byte: an anchor may start there (index_anchors) */
+    } ring;
 };
 
 /*
+ * The file-system stream's bytes live in a ring of memory mapped twice in a row (a memfd
+ * mapped at mem and again at mem + size), so that any size bytes from any place of it are
+ * contiguous: stream offset x is at mem + x % size, the bytes of a stretch are read into it
+ * once and scanned where they are, and dropping bytes moves nothing. The ring is larger than
+ * the stream's buffer (carry + window) by PF_RING, room for reading ahead.
+ *
  * Read-ahead: on a machine with more than one core, a thread reads the next bytes of a long
- * stretch (in PF_PIECE reads, at most PF_RING ahead) while the scan examines the current
- * window, and the scan takes its windows from it, in the same sizes as when reading itself,
- * so every budget and report is what it would be without it. When a read-ahead read fails,
- * the scan reads that window itself (read_window: retried block by block and reported, as
- * always) and the read-ahead starts again after it. Every read of the source, the thread's
- * and the scan's (gzip members), holds c->io: the readers need not be thread-safe.
+ * stretch (in PF_PIECE reads) into the ring while the scan examines the current window,
+ * never overwriting bytes the stream still holds, and marks in ring.bits the positions where
+ * an anchor (json-file or local frame) may start, while the bytes it just read are in its
+ * cache (index_anchors): the scan then looks only at the marked positions below the mark the
+ * thread reached (wm), and searches the rest itself. The scan takes its windows in exactly the
+ * sizes it read before, so every budget and report is what it would be without it. When a
+ * read-ahead read fails, the scan reads that window itself (read_window: retried block by
+ * block and reported, as always) and the read-ahead starts again after it. Every read of the
+ * source, the thread's and the scan's (gzip members), holds c->io: the readers need not be
+ * thread-safe.
  */
 typedef struct prefetch {
     pthread_t th;
     pthread_mutex_t lock;
     pthread_cond_t cv; /* any change below */
-    uint8_t *ring;
-    size_t head, fill; /* ring[head, head + fill) (wrapping) holds source bytes from take on */
-    uint64_t take, fetch, stop; /* next byte the scan takes, next to read, end of stretch */
+    uint64_t origin;   /* source offset of stream offset 0 */
+    uint64_t keep;     /* the stream holds bytes from here on: the ring is free below it */
+    uint64_t fetch, stop; /* next stream offset to read, end of the stretch */
+    uint64_t wm;          /* anchors are marked in ring.bits below this (a multiple of 64) */
     carve_read_fn rd;
     void *src;
     int active; /* a stretch is being read ahead */
-    int busy;   /* a read is in flight (it writes past ring[head + fill]) */
+    int busy;   /* a read is in flight (it writes ring bytes from fetch on) */
     int failed; /* the read at fetch failed: nothing more is read until a restart */
     int quit;
 } prefetch;
+
+/* Maps the ring; NULL when the system cannot (the stream then has a buffer of its own). */
+static uint8_t *ring_map(size_t size)
+{
+    int fd = memfd_create("husk-carve", MFD_CLOEXEC);
+    if (fd < 0)
+        return NULL;
+    uint8_t *m = MAP_FAILED;
+    if (ftruncate(fd, (off_t)size) == 0)
+        m = mmap(NULL, 2 * size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m != MAP_FAILED &&
+        (mmap(m, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0) == MAP_FAILED ||
+         mmap(m + size, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0) ==
+             MAP_FAILED)) {
+        munmap(m, 2 * size);
+        m = MAP_FAILED;
+    }
+    close(fd);
+    return m == MAP_FAILED ? NULL : m;
+}
+
+/* The first and last bytes of the two anchors (see find_anchor). */
+#define LOG_FIRST '{'
+#define LOG_LAST '"' /* at +7 */
+#define LOC_FIRST '\n'
+#define LOC_LAST 'd' /* at +4 */
+#define ANCHOR_REACH 7 /* the farthest byte looked at from a position */
+
+/*
+ * Marks in ring.bits, for stream positions [from, to) (multiples of 64; the bytes up to
+ * to + ANCHOR_REACH - 1 are in the ring), where the first and last bytes of either anchor
+ * are: every place where one starts is marked (and a few where none does).
+ */
+static void index_anchors(carve *c, uint64_t from, uint64_t to)
+{
+    size_t size = c->ring.size, words = size / 64;
+    const uint8_t *q = c->ring.mem + from % size; /* to - from < size: contiguous */
+    size_t wi = (size_t)(from % size) / 64;
+    for (uint64_t x = from; x < to; x += 64, q += 64) {
+        uint64_t w = 0;
+#ifdef __SSE2__
+        const __m128i lf = _mm_set1_epi8(LOG_FIRST), ll = _mm_set1_epi8(LOG_LAST);
+        const __m128i ff = _mm_set1_epi8(LOC_FIRST), fl = _mm_set1_epi8(LOC_LAST);
+#define HUSK_MARK16(k)                                                                         \
+    do {                                                                                       \
+        __m128i a = _mm_loadu_si128((const __m128i *)(q + (k)));                               \
+        __m128i b = _mm_loadu_si128((const __m128i *)(q + (k) + 7));                           \
+        __m128i d = _mm_loadu_si128((const __m128i *)(q + (k) + 4));                           \
+        __m128i m = _mm_or_si128(_mm_and_si128(_mm_cmpeq_epi8(a, lf), _mm_cmpeq_epi8(b, ll)),  \
+                                 _mm_and_si128(_mm_cmpeq_epi8(a, ff), _mm_cmpeq_epi8(d, fl))); \
+        w |= (uint64_t)(uint32_t)_mm_movemask_epi8(m) << (k);                                  \
+    } while (0)
+        HUSK_MARK16(0);
+        HUSK_MARK16(16);
+        HUSK_MARK16(32);
+        HUSK_MARK16(48);
+#undef HUSK_MARK16
+#else
+        for (int k = 0; k < 64; k++)
+            if ((q[k] == LOG_FIRST && q[k + 7] == LOG_LAST) ||
+                (q[k] == LOC_FIRST && q[k + 4] == LOC_LAST))
+                w |= (uint64_t)1 << k;
+#endif
+        c->ring.bits[wi] = w;
+        wi = wi + 1 == words ? 0 : wi + 1;
+    }
+}
+
+/* The highest multiple of 64 up to which anchors can be marked once bytes up to end are in. */
+static uint64_t index_end(uint64_t end)
+{
+    return end > ANCHOR_REACH ? (end - ANCHOR_REACH) & ~(uint64_t)63 : 0;
+}
 
 static void *pf_main(void *arg)
 {
     carve *c = arg;
     prefetch *p = c->pf;
+    size_t size = c->ring.size;
     pthread_mutex_lock(&p->lock);
     for (;;) {
-        while (!p->quit && !(p->active && !p->failed && p->fetch < p->stop && p->fill < PF_RING))
+        while (!p->quit && !(p->active && !p->failed && p->fetch < p->stop &&
+                             p->fetch < p->keep + size))
             pthread_cond_wait(&p->cv, &p->lock);
         if (p->quit)
             break;
-        size_t tail = (p->head + p->fill) % PF_RING, n = PF_RING - p->fill;
-        if (n > PF_RING - tail)
-            n = PF_RING - tail;
+        uint64_t n = p->keep + size - p->fetch;
         if (n > PF_PIECE)
             n = PF_PIECE;
         if (n > p->stop - p->fetch)
-            n = (size_t)(p->stop - p->fetch);
-        uint64_t off = p->fetch;
+            n = p->stop - p->fetch;
+        uint64_t off = p->fetch, wm = p->wm;
         p->busy = 1;
         pthread_mutex_unlock(&p->lock);
         husk_err e = {0};
         pthread_mutex_lock(&c->io);
-        int r = p->rd(p->src, off, p->ring + tail, n, &e);
+        int r = p->rd(p->src, p->origin + off, c->ring.mem + off % size, (size_t)n, &e);
         pthread_mutex_unlock(&c->io);
+        /* the bytes from wm on are in the ring (below fetch, the scan's own reads too) */
+        uint64_t to = r < 0 ? wm : index_end(off + n);
+        if (to > wm)
+            index_anchors(c, wm, to);
         pthread_mutex_lock(&p->lock);
         p->busy = 0;
         if (r < 0) {
             p->failed = 1;
         } else {
-            p->fill += n;
             p->fetch += n;
+            if (to > p->wm)
+                p->wm = to;
         }
         pthread_cond_broadcast(&p->cv);
     }
@@ -253,13 +358,11 @@ static prefetch *pf_get(carve *c)
     static int tried;
     if (c->pf)
         return c->pf;
-    if (tried < 0 || sysconf(_SC_NPROCESSORS_ONLN) < 2)
+    if (tried < 0 || !c->ring.mem || c->lim.no_readahead || sysconf(_SC_NPROCESSORS_ONLN) < 2)
         return NULL;
     prefetch *p = calloc(1, sizeof *p);
-    if (!p || !(p->ring = malloc(PF_RING))) {
-        free(p);
+    if (!p)
         return NULL;
-    }
     pthread_mutex_init(&p->lock, NULL);
     pthread_cond_init(&p->cv, NULL);
     c->pf = p;
@@ -267,7 +370,6 @@ static prefetch *pf_get(carve *c)
         c->pf = NULL;
         pthread_mutex_destroy(&p->lock);
         pthread_cond_destroy(&p->cv);
-        free(p->ring);
         free(p);
         tried = -1;
         return NULL;
@@ -283,15 +385,19 @@ static void pf_idle(prefetch *p)
         pthread_cond_wait(&p->cv, &p->lock);
 }
 
-/* Reads ahead [from, stop) of rd/src from now on. */
-static void pf_start(prefetch *p, carve_read_fn rd, void *src, uint64_t from, uint64_t stop)
+/* Reads ahead stream offsets [from, stop) of rd/src (stream offset 0 at source offset origin)
+ * from now on; the stream holds bytes from keep on, anchors are marked below wm. */
+static void pf_start(prefetch *p, carve_read_fn rd, void *src, uint64_t origin, uint64_t keep,
+                     uint64_t wm, uint64_t from, uint64_t stop)
 {
     pthread_mutex_lock(&p->lock);
     pf_idle(p);
     p->rd = rd;
     p->src = src;
-    p->head = p->fill = 0;
-    p->take = p->fetch = from;
+    p->origin = origin;
+    p->keep = keep;
+    p->wm = wm;
+    p->fetch = from;
     p->stop = stop;
     p->failed = 0;
     p->active = 1;
@@ -306,33 +412,22 @@ static void pf_stop(prefetch *p)
     pthread_mutex_unlock(&p->lock);
 }
 
-/* Copies the next n source bytes (at p->take) to dst: 0, or -1 when a read in them failed. */
-static int pf_take(prefetch *p, uint8_t *dst, size_t n)
+/* Waits until stream offsets up to `to` are in the ring, telling the thread that the stream
+ * holds bytes from keep on: 0 (*wm: anchors are marked below it), or -1 when a read in them
+ * failed (the thread is then idle). */
+static int pf_take(prefetch *p, uint64_t keep, uint64_t to, uint64_t *wm)
 {
-    size_t got = 0;
     pthread_mutex_lock(&p->lock);
-    while (got < n) {
-        while (p->fill == 0 && !p->failed && p->active)
-            pthread_cond_wait(&p->cv, &p->lock);
-        if (p->fill == 0) {
-            pthread_mutex_unlock(&p->lock);
-            return -1;
-        }
-        size_t k = n - got < p->fill ? n - got : p->fill;
-        if (k > PF_RING - p->head)
-            k = PF_RING - p->head;
-        const uint8_t *from = p->ring + p->head;
-        pthread_mutex_unlock(&p->lock);
-        memcpy(dst + got, from, k); /* filled bytes: the thread writes only past them */
-        pthread_mutex_lock(&p->lock);
-        p->head = (p->head + k) % PF_RING;
-        p->fill -= k;
-        p->take += k;
-        got += k;
-        pthread_cond_broadcast(&p->cv);
-    }
+    p->keep = keep;
+    pthread_cond_broadcast(&p->cv);
+    while (p->fetch < to && !p->failed && p->active)
+        pthread_cond_wait(&p->cv, &p->lock);
+    int r = p->fetch >= to ? 0 : -1;
+    if (r < 0)
+        pf_idle(p);
+    *wm = p->wm;
     pthread_mutex_unlock(&p->lock);
-    return 0;
+    return r;
 }
 
 static void pf_free(prefetch *p)
@@ -346,7 +441,6 @@ static void pf_free(prefetch *p)
     pthread_join(p->th, NULL);
     pthread_mutex_destroy(&p->lock);
     pthread_cond_destroy(&p->cv);
-    free(p->ring);
     free(p);
 }
 
@@ -365,11 +459,12 @@ static void report(carve *c, int cat, const char *object, int64_t off, const cha
     husk_diag_report(c->diag, "carve", object, off, "%s", msg);
 }
 
-static int stream_init(stream *s, carve *c, size_t carry, size_t window)
+static int stream_init(stream *s, carve *c, size_t carry, size_t window, int ring)
 {
     s->c = c;
     s->cap = carry + window;
-    s->buf = malloc(s->cap);
+    s->ring = ring;
+    s->buf = ring ? c->ring.mem : malloc(s->cap);
     return s->buf ? 0 : -1;
 }
 
@@ -378,6 +473,9 @@ static void stream_reset(stream *s, uint64_t origin, uint32_t bs, const char *wh
 {
     s->len = 0;
     s->base = 0;
+    s->wm = 0;
+    if (s->ring)
+        s->buf = s->c->ring.mem;
     s->next_blk = bs ? 0 : NONE;
     s->next_log = s->next_loc = 0;
     s->nl_from = NONE;
@@ -871,26 +969,110 @@ static uint64_t next_block(stream *s)
     return p < end ? p : NONE;
 }
 
+#define NOPOS SIZE_MAX
+
+/*
+ * Index of the first whole anchor (alen >= 2 bytes) in b[i, end), or NOPOS. Where SSE2 is
+ * at hand, 16 positions at a time are tested for the anchor's first byte there and its last
+ * byte alen - 1 further on, and only those holding both are compared: in random bytes one
+ * position in 65,536 instead of one in 256 (memchr on the first byte stopped at every
+ * occurrence of it, a call each time).
+ */
+static size_t find_anchor(const uint8_t *b, size_t i, size_t end, const char *anchor, size_t alen)
+{
+    if (end < alen)
+        return NOPOS;
+    size_t last = end - alen; /* the last position where a whole anchor fits */
+#ifdef __SSE2__
+    const __m128i f = _mm_set1_epi8(anchor[0]), l = _mm_set1_epi8(anchor[alen - 1]);
+    while (i <= last && last - i >= 31) { /* b[i, i + 32 + alen - 1) is within b[0, end) */
+        const uint8_t *q = b + i;
+        __m128i x0 = _mm_loadu_si128((const __m128i *)q);
+        __m128i x1 = _mm_loadu_si128((const __m128i *)(q + 16));
+        __m128i y0 = _mm_loadu_si128((const __m128i *)(q + alen - 1));
+        __m128i y1 = _mm_loadu_si128((const __m128i *)(q + alen - 1 + 16));
+        uint32_t m = (uint32_t)_mm_movemask_epi8(
+                         _mm_and_si128(_mm_cmpeq_epi8(x0, f), _mm_cmpeq_epi8(y0, l))) |
+                     (uint32_t)_mm_movemask_epi8(
+                         _mm_and_si128(_mm_cmpeq_epi8(x1, f), _mm_cmpeq_epi8(y1, l)))
+                         << 16;
+        while (m) {
+            unsigned k = (unsigned)__builtin_ctz(m);
+            if (memcmp(q + k + 1, anchor + 1, alen - 2) == 0)
+                return i + k;
+            m &= m - 1;
+        }
+        i += 32;
+    }
+#endif
+    for (; i <= last; i++)
+        if (b[i] == (uint8_t)anchor[0] && memcmp(b + i, anchor, alen) == 0)
+            return i;
+    return NOPOS;
+}
+
 /*
  * First position at or after *from (searching from *from + lead) where anchor starts, minus
  * lead; NONE when there is none yet. An anchor cut by the end of the bytes at hand is
- * returned too unless the stream is final (its candidate then waits for more bytes).
+ * returned too unless the stream is final (its candidate then waits for more bytes): whole
+ * anchors all start before such a cut one, so it is looked for when there is no whole one.
  */
+/* The first position in [from, to) marked in the ring's bits where anchor starts, or NONE. */
+static uint64_t marked_anchor(stream *s, uint64_t from, uint64_t to, const char *anchor,
+                              size_t alen)
+{
+    const carve *c = s->c;
+    size_t size = c->ring.size, words = size / 64;
+    uint64_t x = from & ~(uint64_t)63;
+    size_t wi = (size_t)((x % size) / 64);
+    uint64_t w = c->ring.bits[wi] & (~(uint64_t)0 << (from - x));
+    for (;;) {
+        while (w) {
+            uint64_t p = x + (uint64_t)__builtin_ctzll(w);
+            if (p >= to)
+                return NONE;
+            if (memcmp(s->buf + (p - s->base), anchor, alen) == 0)
+                return p;
+            w &= w - 1;
+        }
+        x += 64;
+        if (x >= to)
+            return NONE;
+        wi = wi + 1 == words ? 0 : wi + 1;
+        w = c->ring.bits[wi];
+    }
+}
+
 static uint64_t next_anchor(stream *s, uint64_t *from, size_t lead, const char *anchor, size_t alen)
 {
     uint64_t end = s->base + s->len, a = *from + lead;
-    while (a < end) {
-        const uint8_t *q = s->buf + (a - s->base);
-        const uint8_t *hit = memchr(q, anchor[0], (size_t)(end - a));
-        if (!hit)
-            break;
-        a += (uint64_t)(hit - q);
-        size_t have = end - a < alen ? (size_t)(end - a) : alen;
-        if (memcmp(hit, anchor, have) == 0 && (have == alen || !s->final)) {
-            *from = a - lead;
+    if (a < end) {
+        uint64_t k = NONE;
+        size_t i = (size_t)(a - s->base);
+        /* whole anchors start below fit; below wm the ring's bits say where */
+        uint64_t fit = end >= alen ? end - alen + 1 : 0;
+        uint64_t marked = s->wm < fit ? s->wm : fit;
+        if (s->ring && a < marked) {
+            k = marked_anchor(s, a, marked, anchor, alen);
+            i = (size_t)(marked - s->base);
+        }
+        if (k == NONE) {
+            size_t f = find_anchor(s->buf, i, s->len, anchor, alen);
+            if (f != NOPOS)
+                k = s->base + f;
+        }
+        if (k == NONE && !s->final) {
+            size_t t = s->len >= alen ? s->len - alen + 1 : 0;
+            for (t = t > i ? t : i; t < s->len; t++)
+                if (memcmp(s->buf + t, anchor, s->len - t) == 0) {
+                    k = s->base + t;
+                    break;
+                }
+        }
+        if (k != NONE) {
+            *from = k - lead;
             return *from;
         }
-        a++;
     }
     /* every anchor before end was looked at: candidates start at end - lead or later */
     if (s->final)
@@ -964,7 +1146,10 @@ static int stream_scan(stream *s, int final, husk_err *err)
         keep = end;
     if (keep > s->base) {
         size_t drop = (size_t)(keep - s->base);
-        memmove(s->buf, s->buf + drop, s->len - drop);
+        if (s->ring)
+            s->buf = s->c->ring.mem + keep % s->c->ring.size;
+        else
+            memmove(s->buf, s->buf + drop, s->len - drop);
         s->len -= drop;
         s->base = keep;
     }
@@ -996,9 +1181,18 @@ int carve_new(const carve_limits *lim, husk_carve_cb cb, void *ctx, husk_diag *d
     c->md = EVP_MD_CTX_new();
     c->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
     c->zin = malloc(ZIN_CHUNK);
+    /* the ring: the stream's buffer and room to read ahead, in whole pages */
+    size_t page = (size_t)sysconf(_SC_PAGESIZE), cap = all + c->lim.window;
+    size_t size = cap <= SIZE_MAX / 4 - PF_RING ? cap + PF_RING : 0;
+    if (page < 64 || page % 64)
+        page = 4096;
+    size = size ? (size + page - 1) / page * page : 0;
+    if (size && c->lim.window && (c->ring.bits = calloc(size / 64, sizeof(uint64_t))) &&
+        (c->ring.mem = ring_map(size)))
+        c->ring.size = size;
     if (!c->md || !c->sha256 || !c->zin || c->lim.window == 0 ||
-        stream_init(&c->disk, c, all, c->lim.window) < 0 ||
-        stream_init(&c->inner, c, logs, inner_window) < 0) {
+        stream_init(&c->disk, c, all, c->lim.window, c->ring.mem != NULL) < 0 ||
+        stream_init(&c->inner, c, logs, inner_window, 0) < 0) {
         carve_free(c);
         return husk_err_set(err, HUSK_E_NOMEM, "out of memory");
     }
@@ -1055,7 +1249,7 @@ int carve_region(carve *c, carve_read_fn rd, void *src, uint64_t start, uint64_t
     uint64_t pos = start, stop = start + len;
     prefetch *pf = len >= PF_MIN ? pf_get(c) : NULL;
     if (pf)
-        pf_start(pf, rd, src, start, stop);
+        pf_start(pf, rd, src, start, 0, 0, 0, len);
     while (pos < stop) {
         size_t n = s->cap - s->len;
         if (n == 0) { /* cannot happen (see carve_new); never spin on it */
@@ -1067,10 +1261,11 @@ int carve_region(carve *c, carve_read_fn rd, void *src, uint64_t start, uint64_t
             n = (size_t)(stop - pos);
         else if (n > 4096)
             n -= n % 4096; /* libtsk reads whole sectors straight into buf, others via a copy */
-        if (!pf || pf_take(pf, s->buf + s->len, n) < 0) {
+        uint64_t at = pos - start; /* stream offset */
+        if (!pf || pf_take(pf, s->base, at + n, &s->wm) < 0) {
             read_window(c, rd, src, pos, s->buf + s->len, n, block_size, where);
             if (pf)
-                pf_start(pf, rd, src, pos + n, stop);
+                pf_start(pf, rd, src, start, s->base, s->wm, at + n, len);
         }
         s->len += n;
         pos += n;
@@ -1118,12 +1313,16 @@ void carve_free(carve *c)
         return;
     pf_free(c->pf);
     pthread_mutex_destroy(&c->io);
+    if (c->ring.mem)
+        munmap(c->ring.mem, 2 * c->ring.size);
+    free(c->ring.bits);
     free(c->seen.slot);
     EVP_MD_CTX_free(c->md);
     EVP_MD_free(c->sha256);
     husk_sb_release(&c->scratch);
     free(c->zin);
-    free(c->disk.buf);
+    if (!c->disk.ring)
+        free(c->disk.buf);
     free(c->inner.buf);
     free(c);
 }
