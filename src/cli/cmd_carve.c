@@ -185,22 +185,27 @@ static json_t *evidence_string(carve_out *o, const char *s, size_t n)
 static void describe(carve_out *o, const husk_carved *c, json_t *obj, husk_strbuf *text)
 {
     if (c->kind == HUSK_CARVE_CONFIG || c->kind == HUSK_CARVE_HOSTCONFIG) {
-        json_t *own = c->parsed ? NULL
-                                : json_loadb((const char *)c->data, c->len,
-                                             JSON_DISABLE_EOF_CHECK, NULL);
-        json_t *j = c->parsed ? (json_t *)c->parsed : own;
+        husk_carved_config cfg;
+        json_t *j = NULL;
+        if (c->parsed) {
+            cfg = *(const husk_carved_config *)c->parsed;
+        } else {
+            j = json_loadb((const char *)c->data, c->len, JSON_DISABLE_EOF_CHECK, NULL);
+            cfg.id = json_string_value(json_object_get(j, "ID"));
+            cfg.name = json_string_value(json_object_get(j, "Name"));
+            cfg.log_driver =
+                json_string_value(json_object_get(json_object_get(j, "LogConfig"), "Type"));
+            cfg.network_mode = json_string_value(json_object_get(j, "NetworkMode"));
+        }
         if (c->kind == HUSK_CARVE_CONFIG) {
-            const char *id = json_string_value(json_object_get(j, "ID"));
-            const char *name = json_string_value(json_object_get(j, "Name"));
+            const char *id = cfg.id, *name = cfg.name;
             if (obj) {
                 json_object_set_new(obj, "id", json_string(id ? id : ""));
                 json_object_set_new(obj, "name", name ? json_string(name) : json_null());
             }
             husk_sb_addf(text, "id=%s name=%s", id ? id : "?", husk_esc(name ? name : "?"));
         } else {
-            const char *type =
-                json_string_value(json_object_get(json_object_get(j, "LogConfig"), "Type"));
-            const char *net = json_string_value(json_object_get(j, "NetworkMode"));
+            const char *type = cfg.log_driver, *net = cfg.network_mode;
             if (obj) {
                 json_object_set_new(obj, "log_driver", type ? json_string(type) : json_null());
                 json_object_set_new(obj, "network_mode", net ? json_string(net) : json_null());
@@ -208,7 +213,7 @@ static void describe(carve_out *o, const husk_carved *c, json_t *obj, husk_strbu
             husk_sb_addf(text, "log=%s network=%s", husk_esc(type ? type : "?"),
                          husk_esc(net ? net : "?"));
         }
-        json_decref(own);
+        json_decref(j);
         return;
     }
     husk_log_entry own;

@@ -47,6 +47,7 @@
 #include <tsk/libtsk.h>
 
 #include "../evidence/xfs_access.h"
+#include "husk/escape.h"
 #include "husk/ext4.h"
 #include "husk/logs.h"
 
@@ -188,6 +189,7 @@ struct carve {
     int work_dry, gzip_dry;        /* a budget ran dry (reported once) */
     unsigned reports[R_N];
     husk_strbuf scratch; /* the log decoders' strings */
+    husk_strbuf cfgstr;  /* fast_config's strings */
     uint8_t *zin;        /* compressed input of a gzip member */
     stream disk, inner;
     const husk_progress *progress; /* optional: offset reached in the file system */
@@ -646,6 +648,298 @@ static int classify(json_t *j)
     return -1;
 }
 
+/*
+ * A fast path for configs. jansson builds a tree of the whole object (a few thousand nodes for
+ * a config.v2.json, most of the carver's time on a node with many of them) only for the
+ * carver to look at five keys. fast_config reads the object once, without building anything,
+ * and decides when the object is plain JSON that jansson is sure to take as it is: ASCII or
+ * valid UTF-8 in strings, the usual escapes and \u escapes other than NUL and surrogates,
+ * integers of at most 18 digits, nesting within match_object's bound. Anything else (reals,
+ * big integers, those escapes, anything jansson might refuse) is left to jansson, which then
+ * decides and explains, as before. Values are taken as jansson keeps them: the last one of a
+ * repeated key.
+ */
+enum { FK_ID, FK_NAME, FK_STATE, FK_CONFIG, FK_LOGCONFIG, FK_NETWORKMODE, FK_RESTARTPOLICY, FK_N };
+static const char *const fk_names[FK_N] = {"ID",        "Name",        "State",        "Config",
+                                           "LogConfig", "NetworkMode", "RestartPolicy"};
+enum { FT_NONE, FT_STRING, FT_OBJECT, FT_OTHER };
+
+typedef struct fj {
+    const uint8_t *p;
+    size_t i, n;
+    husk_strbuf *sb; /* decoded strings that are kept */
+    int type[FK_N];
+    size_t str[FK_N]; /* offset in sb of a kept string value */
+    int log_type;     /* FT_STRING when the last LogConfig's last Type is a string */
+    size_t log_type_at;
+} fj;
+
+static void fj_ws(fj *f)
+{
+    while (f->i < f->n && (f->p[f->i] == ' ' || f->p[f->i] == '\t' || f->p[f->i] == '\n' ||
+                           f->p[f->i] == '\r'))
+        f->i++;
+}
+
+static int fj_hex(uint8_t ch)
+{
+    if (ch >= '0' && ch <= '9')
+        return ch - '0';
+    if (ch >= 'a' && ch <= 'f')
+        return ch - 'a' + 10;
+    if (ch >= 'A' && ch <= 'F')
+        return ch - 'A' + 10;
+    return -1;
+}
+
+/*
+ * The string at f->i (a '"'). Decoded into sb (NUL-terminated there, *at its offset) when
+ * keep, into key[] (up to 15 bytes; *klen its length, 16 when longer) when key is not NULL.
+ * 0, or -1: not sure (left to jansson).
+ */
+static int fj_string(fj *f, int keep, size_t *at, char key[16], size_t *klen)
+{
+    size_t kl = 0;
+    if (keep)
+        *at = f->sb->len;
+    f->i++;
+    for (;;) {
+        size_t run = f->i;
+        while (f->i < f->n && f->p[f->i] >= 0x20 && f->p[f->i] < 0x80 && f->p[f->i] != '"' &&
+               f->p[f->i] != '\\')
+            f->i++;
+        size_t rn = f->i - run;
+        if (rn && keep && husk_sb_add(f->sb, f->p + run, rn) < 0)
+            return -1;
+        if (rn && key) {
+            if (kl + rn < 16)
+                memcpy(key + kl, f->p + run, rn);
+            kl = kl + rn < 16 ? kl + rn : 16;
+        }
+        if (f->i >= f->n)
+            return -1;
+        uint8_t ch = f->p[f->i];
+        char out[4];
+        size_t on;
+        if (ch == '"') {
+            f->i++;
+            break;
+        } else if (ch < 0x20) {
+            return -1;
+        } else if (ch >= 0x80) {
+            uint32_t cp;
+            on = husk_utf8_seq(f->p + f->i, f->n - f->i, &cp);
+            if (on == 0)
+                return -1;
+            memcpy(out, f->p + f->i, on);
+            f->i += on;
+        } else { /* a backslash */
+            if (f->i + 1 >= f->n)
+                return -1;
+            uint8_t e = f->p[f->i + 1];
+            static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
+            const char *k = e ? strchr(from, e) : NULL;
+            if (k) {
+                out[0] = to[k - from];
+                on = 1;
+                f->i += 2;
+            } else if (e == 'u' && f->i + 6 <= f->n) {
+                int v = 0;
+                for (int d = 0; d < 4; d++) {
+                    int h = fj_hex(f->p[f->i + 2 + d]);
+                    if (h < 0)
+                        return -1;
+                    v = v << 4 | h;
+                }
+                if (v == 0 || (v >= 0xD800 && v <= 0xDFFF))
+                    return -1; /* NUL, surrogates: jansson's rules, left to it */
+                if (v < 0x80) {
+                    out[0] = (char)v;
+                    on = 1;
+                } else if (v < 0x800) {
+                    out[0] = (char)(0xC0 | v >> 6);
+                    out[1] = (char)(0x80 | (v & 0x3F));
+                    on = 2;
+                } else {
+                    out[0] = (char)(0xE0 | v >> 12);
+                    out[1] = (char)(0x80 | ((v >> 6) & 0x3F));
+                    out[2] = (char)(0x80 | (v & 0x3F));
+                    on = 3;
+                }
+                f->i += 6;
+            } else {
+                return -1;
+            }
+        }
+        if (keep && husk_sb_add(f->sb, out, on) < 0)
+            return -1;
+        if (key) {
+            if (kl + on < 16)
+                memcpy(key + kl, out, on);
+            kl = kl + on < 16 ? kl + on : 16;
+        }
+    }
+    if (keep && husk_sb_add(f->sb, "", 1) < 0) /* the NUL */
+        return -1;
+    if (key) {
+        key[kl < 16 ? kl : 15] = '\0';
+        *klen = kl;
+    }
+    return 0;
+}
+
+static int fj_value(fj *f, int *type, int keep, size_t *at, int logconfig);
+
+/* The object at f->i (a '{'). logconfig: a LogConfig object (its Type is kept); top: the
+ * config's own object (its keys are looked at). */
+static int fj_object(fj *f, int top, int logconfig)
+{
+    f->i++;
+    fj_ws(f);
+    if (f->i < f->n && f->p[f->i] == '}') {
+        f->i++;
+        return 0;
+    }
+    for (;;) {
+        if (f->i >= f->n || f->p[f->i] != '"')
+            return -1;
+        char key[16];
+        size_t klen;
+        if (fj_string(f, 0, NULL, (top || logconfig) ? key : NULL, &klen) < 0)
+            return -1;
+        fj_ws(f);
+        if (f->i >= f->n || f->p[f->i] != ':')
+            return -1;
+        f->i++;
+        fj_ws(f);
+        int k = -1;
+        for (int j = 0; top && j < FK_N && klen < 16; j++)
+            if (strcmp(key, fk_names[j]) == 0)
+                k = j;
+        int type, keep = k == FK_ID || k == FK_NAME || k == FK_NETWORKMODE;
+        int is_type = logconfig && klen == 4 && strcmp(key, "Type") == 0;
+        size_t at = 0;
+        if (k == FK_LOGCONFIG)
+            f->log_type = FT_NONE; /* a later LogConfig replaces the earlier one */
+        if (fj_value(f, &type, keep || is_type, &at, k == FK_LOGCONFIG) < 0)
+            return -1;
+        if (k >= 0) {
+            f->type[k] = type;
+            f->str[k] = at;
+        }
+        if (is_type) {
+            f->log_type = type;
+            f->log_type_at = at;
+        }
+        fj_ws(f);
+        if (f->i < f->n && f->p[f->i] == ',') {
+            f->i++;
+            fj_ws(f);
+            continue;
+        }
+        if (f->i < f->n && f->p[f->i] == '}') {
+            f->i++;
+            return 0;
+        }
+        return -1;
+    }
+}
+
+static int fj_value(fj *f, int *type, int keep, size_t *at, int logconfig)
+{
+    if (f->i >= f->n)
+        return -1;
+    uint8_t ch = f->p[f->i];
+    *type = FT_OTHER;
+    if (ch == '{') {
+        *type = FT_OBJECT;
+        return fj_object(f, 0, logconfig);
+    }
+    if (ch == '[') {
+        f->i++;
+        fj_ws(f);
+        if (f->i < f->n && f->p[f->i] == ']') {
+            f->i++;
+            return 0;
+        }
+        for (;;) {
+            int t;
+            if (fj_value(f, &t, 0, NULL, 0) < 0)
+                return -1;
+            fj_ws(f);
+            if (f->i < f->n && f->p[f->i] == ',') {
+                f->i++;
+                fj_ws(f);
+                continue;
+            }
+            if (f->i < f->n && f->p[f->i] == ']') {
+                f->i++;
+                return 0;
+            }
+            return -1;
+        }
+    }
+    if (ch == '"') {
+        *type = FT_STRING;
+        return fj_string(f, keep, at, NULL, NULL);
+    }
+    if (ch == '-' || (ch >= '0' && ch <= '9')) {
+        size_t d0;
+        if (ch == '-')
+            f->i++;
+        d0 = f->i;
+        while (f->i < f->n && f->p[f->i] >= '0' && f->p[f->i] <= '9')
+            f->i++;
+        size_t nd = f->i - d0;
+        if (nd == 0 || nd > 18 || (nd > 1 && f->p[d0] == '0'))
+            return -1;
+        if (f->i < f->n && (f->p[f->i] == '.' || f->p[f->i] == 'e' || f->p[f->i] == 'E'))
+            return -1; /* a real: left to jansson */
+        return 0;
+    }
+    static const char *const lit[] = {"true", "false", "null"};
+    for (int k = 0; k < 3; k++) {
+        size_t l = strlen(lit[k]);
+        if (f->n - f->i >= l && memcmp(f->p + f->i, lit[k], l) == 0) {
+            f->i += l;
+            if (f->i < f->n && ((f->p[f->i] | 0x20) >= 'a' && (f->p[f->i] | 0x20) <= 'z'))
+                return -1;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+/* 1 when the object q[0..n) (q[0] == '{', its braces matched) was decided here: *kind is
+ * config, hostconfig or -1 (JSON, but not such a file), *cfg what it says (strings in sb);
+ * 0 when it is left to jansson. */
+static int fast_config(const uint8_t *q, size_t n, husk_strbuf *sb, int *kind,
+                       husk_carved_config *cfg)
+{
+    fj f = {q, 0, n, sb, {0}, {0}, FT_NONE, 0};
+    husk_sb_reset(sb);
+    if (fj_object(&f, 1, 0) < 0 || f.i != n)
+        return 0;
+    const char *str[FK_N] = {0};
+    for (int k = 0; k < FK_N; k++)
+        if (f.type[k] == FT_STRING)
+            str[k] = sb->buf + f.str[k];
+    cfg->id = str[FK_ID];
+    cfg->name = str[FK_NAME];
+    cfg->network_mode = str[FK_NETWORKMODE];
+    cfg->log_driver = f.type[FK_LOGCONFIG] == FT_OBJECT && f.log_type == FT_STRING
+                          ? sb->buf + f.log_type_at
+                          : NULL;
+    if (is_hex64(cfg->id) && f.type[FK_STATE] == FT_OBJECT && f.type[FK_CONFIG] == FT_OBJECT)
+        *kind = HUSK_CARVE_CONFIG;
+    else if (f.type[FK_LOGCONFIG] == FT_OBJECT && cfg->network_mode &&
+             f.type[FK_RESTARTPOLICY] == FT_OBJECT)
+        *kind = HUSK_CARVE_HOSTCONFIG;
+    else
+        *kind = -1;
+    return 1;
+}
+
 /* For reports on fragments: the container ID named near the start, or "". */
 static void fragment_id(const uint8_t *q, size_t n, char id[65])
 {
@@ -718,19 +1012,29 @@ static int try_object(stream *s, uint64_t p, int *need, husk_err *err)
             return 0;
         }
     }
-    json_error_t je;
-    json_t *j = json_loadb((const char *)q, n, 0, &je);
-    if (!j) {
-        config_fragment(s, p, q, avail, je.text);
-        return 0;
+    husk_carved_config cfg;
+    int kind;
+    json_t *j = NULL;
+    if (!fast_config(q, n, &c->cfgstr, &kind, &cfg)) {
+        json_error_t je;
+        j = json_loadb((const char *)q, n, 0, &je);
+        if (!j) {
+            config_fragment(s, p, q, avail, je.text);
+            return 0;
+        }
+        kind = classify(j);
+        cfg.id = json_string_value(json_object_get(j, "ID"));
+        cfg.name = json_string_value(json_object_get(j, "Name"));
+        cfg.log_driver =
+            json_string_value(json_object_get(json_object_get(j, "LogConfig"), "Type"));
+        cfg.network_mode = json_string_value(json_object_get(j, "NetworkMode"));
     }
-    int kind = classify(j);
     if (kind < 0) {
         json_decref(j);
         config_fragment(s, p, q, avail, "its keys are not those of the file");
         return 0;
     }
-    int r = emit_key(s, (husk_carve_kind)kind, q, len, p, key[kind], j, err);
+    int r = emit_key(s, (husk_carve_kind)kind, q, len, p, key[kind], &cfg, err);
     json_decref(j);
     return r;
 }
@@ -1320,6 +1624,7 @@ void carve_free(carve *c)
     EVP_MD_CTX_free(c->md);
     EVP_MD_free(c->sha256);
     husk_sb_release(&c->scratch);
+    husk_sb_release(&c->cfgstr);
     free(c->zin);
     if (!c->disk.ring)
         free(c->disk.buf);
