@@ -189,7 +189,7 @@ struct carve {
     int work_dry, gzip_dry;        /* a budget ran dry (reported once) */
     unsigned reports[R_N];
     husk_strbuf scratch; /* the log decoders' strings */
-    husk_strbuf cfgstr;  /* fast_config's strings */
+    husk_strbuf cfgstr;  /* carve_fast_config's strings */
     uint8_t *zin;        /* compressed input of a gzip member */
     stream disk, inner;
     const husk_progress *progress; /* optional: offset reached in the file system */
@@ -651,10 +651,10 @@ static int classify(json_t *j)
 /*
  * A fast path for configs. jansson builds a tree of the whole object (a few thousand nodes for
  * a config.v2.json, most of the carver's time on a node with many of them) only for the
- * carver to look at five keys. fast_config reads the object once, without building anything,
+ * carver to look at five keys. carve_fast_config reads the object once, building nothing,
  * and decides when the object is plain JSON that jansson is sure to take as it is: ASCII or
  * valid UTF-8 in strings, the usual escapes and \u escapes other than NUL and surrogates,
- * integers of at most 18 digits, nesting within match_object's bound. Anything else (reals,
+ * integers of at most 18 digits, at most MAX_NESTING deep. Anything else (reals,
  * big integers, those escapes, anything jansson might refuse) is left to jansson, which then
  * decides and explains, as before. Values are taken as jansson keeps them: the last one of a
  * repeated key.
@@ -672,6 +672,7 @@ typedef struct fj {
     size_t str[FK_N]; /* offset in sb of a kept string value */
     int log_type;     /* FT_STRING when the last LogConfig's last Type is a string */
     size_t log_type_at;
+    unsigned depth;
 } fj;
 
 static void fj_ws(fj *f)
@@ -794,10 +795,13 @@ static int fj_value(fj *f, int *type, int keep, size_t *at, int logconfig);
  * config's own object (its keys are looked at). */
 static int fj_object(fj *f, int top, int logconfig)
 {
+    if (++f->depth > MAX_NESTING)
+        return -1;
     f->i++;
     fj_ws(f);
     if (f->i < f->n && f->p[f->i] == '}') {
         f->i++;
+        f->depth--;
         return 0;
     }
     for (;;) {
@@ -839,6 +843,7 @@ static int fj_object(fj *f, int top, int logconfig)
         }
         if (f->i < f->n && f->p[f->i] == '}') {
             f->i++;
+            f->depth--;
             return 0;
         }
         return -1;
@@ -856,10 +861,13 @@ static int fj_value(fj *f, int *type, int keep, size_t *at, int logconfig)
         return fj_object(f, 0, logconfig);
     }
     if (ch == '[') {
+        if (++f->depth > MAX_NESTING)
+            return -1;
         f->i++;
         fj_ws(f);
         if (f->i < f->n && f->p[f->i] == ']') {
             f->i++;
+            f->depth--;
             return 0;
         }
         for (;;) {
@@ -874,6 +882,7 @@ static int fj_value(fj *f, int *type, int keep, size_t *at, int logconfig)
             }
             if (f->i < f->n && f->p[f->i] == ']') {
                 f->i++;
+                f->depth--;
                 return 0;
             }
             return -1;
@@ -913,10 +922,10 @@ static int fj_value(fj *f, int *type, int keep, size_t *at, int logconfig)
 /* 1 when the object q[0..n) (q[0] == '{', its braces matched) was decided here: *kind is
  * config, hostconfig or -1 (JSON, but not such a file), *cfg what it says (strings in sb);
  * 0 when it is left to jansson. */
-static int fast_config(const uint8_t *q, size_t n, husk_strbuf *sb, int *kind,
-                       husk_carved_config *cfg)
+int carve_fast_config(const uint8_t *q, size_t n, husk_strbuf *sb, int *kind,
+                      husk_carved_config *cfg)
 {
-    fj f = {q, 0, n, sb, {0}, {0}, FT_NONE, 0};
+    fj f = {q, 0, n, sb, {0}, {0}, FT_NONE, 0, 0};
     husk_sb_reset(sb);
     if (fj_object(&f, 1, 0) < 0 || f.i != n)
         return 0;
@@ -1015,7 +1024,7 @@ static int try_object(stream *s, uint64_t p, int *need, husk_err *err)
     husk_carved_config cfg;
     int kind;
     json_t *j = NULL;
-    if (!fast_config(q, n, &c->cfgstr, &kind, &cfg)) {
+    if (!carve_fast_config(q, n, &c->cfgstr, &kind, &cfg)) {
         json_error_t je;
         j = json_loadb((const char *)q, n, 0, &je);
         if (!j) {

@@ -19,6 +19,7 @@
 #include "husk/diag.h"
 #include "husk/err.h"
 #include "husk/recover.h"
+#include "husk/strbuf.h"
 #include "husk/vfs.h"
 
 /* Bounds on what one carving session does. Every field has a default (carve_limits_default);
@@ -63,6 +64,12 @@ const husk_carve_stats *carve_get_stats(const carve *c);
 /* Reports the per-category totals of damage reports that were cut short. */
 void carve_finish(carve *c);
 void carve_free(carve *c);
+
+/* Decides a JSON object q[0..n) (q[0] == '{') without jansson when it is plain JSON that
+ * jansson takes for certain: 1 with *kind (HUSK_CARVE_CONFIG, HUSK_CARVE_HOSTCONFIG or -1 for
+ * neither) and *cfg (strings kept in sb), or 0 when jansson must decide. */
+int carve_fast_config(const uint8_t *q, size_t n, husk_strbuf *sb, int *kind,
+                      husk_carved_config *cfg);
 
 /* ---- free space ------------------------------------------------------------------------ */
 
