@@ -200,6 +200,7 @@ struct carve {
         uint8_t *mem;   /* size bytes mapped twice in a row: mem[i] is mem[i + size] */
         size_t size;    /* a multiple of the page size (and of 64) */
         uint64_t *bits; /* one bit per ring byte: an anchor may start there (index_anchors) */
+        uint64_t *sum;  /* one bit per word of bits: that word is not 0 */
     } ring;
 };
 
@@ -270,39 +271,96 @@ static uint8_t *ring_map(size_t size)
  * to + ANCHOR_REACH - 1 are in the ring), where the first and last bytes of either anchor
  * are: every place where one starts is marked (and a few where none does).
  */
-static void index_anchors(carve *c, uint64_t from, uint64_t to)
+/* The marks of the 64 positions at q (see index_anchors). */
+static inline uint64_t mark64(const uint8_t *q)
+{
+    uint64_t w = 0;
+#ifdef __SSE2__
+    const __m128i lf = _mm_set1_epi8(LOG_FIRST), ll = _mm_set1_epi8(LOG_LAST);
+    const __m128i ff = _mm_set1_epi8(LOC_FIRST), fl = _mm_set1_epi8(LOC_LAST);
+    for (int k = 0; k < 64; k += 16) {
+        __m128i a = _mm_loadu_si128((const __m128i *)(q + k));
+        __m128i b = _mm_loadu_si128((const __m128i *)(q + k + 7));
+        __m128i d = _mm_loadu_si128((const __m128i *)(q + k + 4));
+        __m128i m = _mm_or_si128(_mm_and_si128(_mm_cmpeq_epi8(a, lf), _mm_cmpeq_epi8(b, ll)),
+                                 _mm_and_si128(_mm_cmpeq_epi8(a, ff), _mm_cmpeq_epi8(d, fl)));
+        w |= (uint64_t)(uint32_t)_mm_movemask_epi8(m) << k;
+    }
+#else
+    for (int k = 0; k < 64; k++)
+        if ((q[k] == LOG_FIRST && q[k + 7] == LOG_LAST) ||
+            (q[k] == LOC_FIRST && q[k + 4] == LOC_LAST))
+            w |= (uint64_t)1 << k;
+#endif
+    return w;
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define HAVE_MARK64_AVX2 1
+/* The same with AVX2, 32 positions per step (chosen at run time where the CPU has it). */
+__attribute__((target("avx2"))) static inline uint64_t mark64_avx2(const uint8_t *q)
+{
+    const __m256i lf = _mm256_set1_epi8(LOG_FIRST), ll = _mm256_set1_epi8(LOG_LAST);
+    const __m256i ff = _mm256_set1_epi8(LOC_FIRST), fl = _mm256_set1_epi8(LOC_LAST);
+    uint64_t w = 0;
+    for (int k = 0; k < 64; k += 32) {
+        __m256i a = _mm256_loadu_si256((const __m256i *)(q + k));
+        __m256i b = _mm256_loadu_si256((const __m256i *)(q + k + 7));
+        __m256i d = _mm256_loadu_si256((const __m256i *)(q + k + 4));
+        __m256i m = _mm256_or_si256(
+            _mm256_and_si256(_mm256_cmpeq_epi8(a, lf), _mm256_cmpeq_epi8(b, ll)),
+            _mm256_and_si256(_mm256_cmpeq_epi8(a, ff), _mm256_cmpeq_epi8(d, fl)));
+        w |= (uint64_t)(uint32_t)_mm256_movemask_epi8(m) << k;
+    }
+    return w;
+}
+#endif
+
+static inline __attribute__((always_inline)) void
+index_loop(carve *c, uint64_t from, uint64_t to, uint64_t (*mark)(const uint8_t *))
 {
     size_t size = c->ring.size, words = size / 64;
     const uint8_t *q = c->ring.mem + from % size; /* to - from < size: contiguous */
     size_t wi = (size_t)(from % size) / 64;
+    uint64_t set = 0, clear = 0;
     for (uint64_t x = from; x < to; x += 64, q += 64) {
-        uint64_t w = 0;
-#ifdef __SSE2__
-        const __m128i lf = _mm_set1_epi8(LOG_FIRST), ll = _mm_set1_epi8(LOG_LAST);
-        const __m128i ff = _mm_set1_epi8(LOC_FIRST), fl = _mm_set1_epi8(LOC_LAST);
-#define HUSK_MARK16(k)                                                                         \
-    do {                                                                                       \
-        __m128i a = _mm_loadu_si128((const __m128i *)(q + (k)));                               \
-        __m128i b = _mm_loadu_si128((const __m128i *)(q + (k) + 7));                           \
-        __m128i d = _mm_loadu_si128((const __m128i *)(q + (k) + 4));                           \
-        __m128i m = _mm_or_si128(_mm_and_si128(_mm_cmpeq_epi8(a, lf), _mm_cmpeq_epi8(b, ll)),  \
-                                 _mm_and_si128(_mm_cmpeq_epi8(a, ff), _mm_cmpeq_epi8(d, fl))); \
-        w |= (uint64_t)(uint32_t)_mm_movemask_epi8(m) << (k);                                  \
-    } while (0)
-        HUSK_MARK16(0);
-        HUSK_MARK16(16);
-        HUSK_MARK16(32);
-        HUSK_MARK16(48);
-#undef HUSK_MARK16
-#else
-        for (int k = 0; k < 64; k++)
-            if ((q[k] == LOG_FIRST && q[k + 7] == LOG_LAST) ||
-                (q[k] == LOC_FIRST && q[k + 4] == LOC_LAST))
-                w |= (uint64_t)1 << k;
-#endif
+        uint64_t w = mark(q);
         c->ring.bits[wi] = w;
+        /* the summary bit of this word, changed with one atomic operation per summary word
+         * (the scan reads other bits of it meanwhile) */
+        uint64_t bit = (uint64_t)1 << (wi % 64);
+        if (w)
+            set |= bit;
+        else
+            clear |= bit;
+        if (wi % 64 == 63 || x + 64 >= to) {
+            if (clear)
+                __atomic_fetch_and(&c->ring.sum[wi / 64], ~clear, __ATOMIC_RELAXED);
+            if (set)
+                __atomic_fetch_or(&c->ring.sum[wi / 64], set, __ATOMIC_RELAXED);
+            set = clear = 0;
+        }
         wi = wi + 1 == words ? 0 : wi + 1;
     }
+}
+
+#ifdef HAVE_MARK64_AVX2
+__attribute__((target("avx2"))) static void index_avx2(carve *c, uint64_t from, uint64_t to)
+{
+    index_loop(c, from, to, mark64_avx2);
+}
+#endif
+
+static void index_anchors(carve *c, uint64_t from, uint64_t to)
+{
+#ifdef HAVE_MARK64_AVX2
+    if (__builtin_cpu_supports("avx2")) {
+        index_avx2(c, from, to);
+        return;
+    }
+#endif
+    index_loop(c, from, to, mark64);
 }
 
 /* The highest multiple of 64 up to which anchors can be marked once bytes up to end are in. */
@@ -1330,16 +1388,28 @@ static size_t find_anchor(const uint8_t *b, size_t i, size_t end, const char *an
  * returned too unless the stream is final (its candidate then waits for more bytes): whole
  * anchors all start before such a cut one, so it is looked for when there is no whole one.
  */
-/* The first position in [from, to) marked in the ring's bits where anchor starts, or NONE. */
+/* The first position in [from, to) marked in the ring's bits where anchor starts, or NONE.
+ * The summary (ring.sum) skips 4,096 positions without a mark at a time. */
 static uint64_t marked_anchor(stream *s, uint64_t from, uint64_t to, const char *anchor,
                               size_t alen)
 {
     const carve *c = s->c;
-    size_t size = c->ring.size, words = size / 64;
+    size_t size = c->ring.size;
     uint64_t x = from & ~(uint64_t)63;
-    size_t wi = (size_t)((x % size) / 64);
-    uint64_t w = c->ring.bits[wi] & (~(uint64_t)0 << (from - x));
-    for (;;) {
+    while (x < to) {
+        size_t wi = (size_t)((x % size) / 64);
+        uint64_t sm = __atomic_load_n(&c->ring.sum[wi / 64], __ATOMIC_RELAXED) >> (wi % 64);
+        if (!sm) {
+            x += (uint64_t)(64 - wi % 64) * 64; /* to the next summary word */
+            continue;
+        }
+        unsigned z = (unsigned)__builtin_ctzll(sm);
+        x += (uint64_t)z * 64;
+        if (x >= to)
+            break;
+        uint64_t w = c->ring.bits[wi + z];
+        if (x < from)
+            w &= ~(uint64_t)0 << (from - x);
         while (w) {
             uint64_t p = x + (uint64_t)__builtin_ctzll(w);
             if (p >= to)
@@ -1349,11 +1419,8 @@ static uint64_t marked_anchor(stream *s, uint64_t from, uint64_t to, const char 
             w &= w - 1;
         }
         x += 64;
-        if (x >= to)
-            return NONE;
-        wi = wi + 1 == words ? 0 : wi + 1;
-        w = c->ring.bits[wi];
     }
+    return NONE;
 }
 
 static uint64_t next_anchor(stream *s, uint64_t *from, size_t lead, const char *anchor, size_t alen)
@@ -1500,8 +1567,9 @@ int carve_new(const carve_limits *lim, husk_carve_cb cb, void *ctx, husk_diag *d
     if (page < 64 || page % 64)
         page = 4096;
     size = size ? (size + page - 1) / page * page : 0;
+    size = (size + 4095) / 4096 * 4096; /* whole summary words */
     if (size && c->lim.window && (c->ring.bits = calloc(size / 64, sizeof(uint64_t))) &&
-        (c->ring.mem = ring_map(size)))
+        (c->ring.sum = calloc(size / 4096, sizeof(uint64_t))) && (c->ring.mem = ring_map(size)))
         c->ring.size = size;
     if (!c->md || !c->sha256 || !c->zin || c->lim.window == 0 ||
         stream_init(&c->disk, c, all, c->lim.window, c->ring.mem != NULL) < 0 ||
@@ -1629,6 +1697,7 @@ void carve_free(carve *c)
     if (c->ring.mem)
         munmap(c->ring.mem, 2 * c->ring.size);
     free(c->ring.bits);
+    free(c->ring.sum);
     free(c->seen.slot);
     EVP_MD_CTX_free(c->md);
     EVP_MD_free(c->sha256);
