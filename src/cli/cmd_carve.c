@@ -280,10 +280,10 @@ static int print_cb(const husk_carved *c, void *ctx)
     if (o->prog && o->out_tty)
         cli_progress_clear(o->prog);
     json_t *obj = o->a->json ? json_object() : NULL; /* text output needs no JSON */
-    husk_strbuf *text = &o->text;
-    husk_sb_reset(text);
-    describe(o, c, obj, text);
     if (o->a->json) {
+        husk_strbuf *text = &o->text;
+        husk_sb_reset(text);
+        describe(o, c, obj, text);
         json_t *line =
             json_pack("{s:s,s:I,s:I,s:s,s:I,s:b}", "kind", husk_carve_kind_name(c->kind), "fs",
                       (json_int_t)o->fs_no, "offset", (json_int_t)c->offset, "where", c->where,
@@ -305,7 +305,8 @@ static int print_cb(const husk_carved *c, void *ctx)
         free(s);
         json_decref(line);
     } else {
-        /* printf("%-10s %2zu %12llu %-16s %8zu  %s\n", ...) without its cost */
+        /* printf("%-10s %2zu %12llu %-16s %8zu  %s\n", ...) without its cost; the summary is
+         * written after the columns where it goes (it holds no NUL: escaped or validated) */
         husk_strbuf *b = &o->line;
         husk_sb_reset(b);
         const char *kind = husk_carve_kind_name(c->kind);
@@ -321,7 +322,7 @@ static int print_cb(const husk_carved *c, void *ctx)
         husk_sb_add(b, " ", 1);
         add_num(b, c->len, 8);
         husk_sb_add(b, "  ", 2);
-        husk_sb_adds(b, husk_sb_str(text));
+        describe(o, c, NULL, b);
         husk_sb_add(b, "\n", 1);
         fwrite(b->buf, 1, b->len, stdout);
     }
