@@ -30,9 +30,11 @@
  */
 #include "carve_int.h"
 
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +62,7 @@
 #define PF_RING (4u << 20)   /* the ring's room beyond the stream's buffer, to read ahead */
 #define PF_PIECE (1u << 20)  /* one read of the read-ahead thread */
 #define PF_MIN (4u << 20)    /* shorter stretches are read in line */
+#define PF_ADVISE (16u << 20) /* asked for this far ahead of the read-ahead's reads */
 
 /* What json-file lines and local-driver frames begin with (the frame: after its length). */
 static const char log_anchor[] = "{\"log\":\"";
@@ -196,6 +199,7 @@ struct carve {
     uint64_t progress_total;       /* the file system's size */
     pthread_mutex_t io;            /* held around every read of the source */
     struct prefetch *pf;           /* the read-ahead thread, once started */
+    carve_advise_fn advise;        /* optional: bytes of the source wanted soon */
     struct {
         uint8_t *mem;   /* size bytes mapped twice in a row: mem[i] is mem[i + size] */
         size_t size;    /* a multiple of the page size (and of 64) */
@@ -389,6 +393,10 @@ static void *pf_main(void *arg)
         uint64_t off = p->fetch, wm = p->wm;
         p->busy = 1;
         pthread_mutex_unlock(&p->lock);
+        /* keep PF_ADVISE bytes asked for ahead of the reads (from disk: reads in flight) */
+        if (c->advise && off + n + PF_ADVISE < p->stop)
+            c->advise(p->src, p->origin + off + PF_ADVISE,
+                      p->stop - (off + PF_ADVISE) < n ? p->stop - (off + PF_ADVISE) : n);
         husk_err e = {0};
         pthread_mutex_lock(&c->io);
         int r = p->rd(p->src, p->origin + off, c->ring.mem + off % size, (size_t)n, &e);
@@ -447,9 +455,12 @@ static void pf_idle(prefetch *p)
 
 /* Reads ahead stream offsets [from, stop) of rd/src (stream offset 0 at source offset origin)
  * from now on; the stream holds bytes from keep on, anchors are marked below wm. */
-static void pf_start(prefetch *p, carve_read_fn rd, void *src, uint64_t origin, uint64_t keep,
-                     uint64_t wm, uint64_t from, uint64_t stop)
+static void pf_start(carve *c, prefetch *p, carve_read_fn rd, void *src, uint64_t origin,
+                     uint64_t keep, uint64_t wm, uint64_t from, uint64_t stop)
 {
+    if (c->advise && from < stop)
+        c->advise(src, origin + from, stop - from < PF_ADVISE + PF_PIECE ? stop - from
+                                                                         : PF_ADVISE + PF_PIECE);
     pthread_mutex_lock(&p->lock);
     pf_idle(p);
     p->rd = rd;
@@ -1630,7 +1641,7 @@ int carve_region(carve *c, carve_read_fn rd, void *src, uint64_t start, uint64_t
     uint64_t pos = start, stop = start + len;
     prefetch *pf = len >= PF_MIN ? pf_get(c) : NULL;
     if (pf)
-        pf_start(pf, rd, src, start, 0, 0, 0, len);
+        pf_start(c, pf, rd, src, start, 0, 0, 0, len);
     while (pos < stop) {
         size_t n = s->cap - s->len;
         if (n == 0) { /* cannot happen (see carve_new); never spin on it */
@@ -1646,7 +1657,7 @@ int carve_region(carve *c, carve_read_fn rd, void *src, uint64_t start, uint64_t
         if (!pf || pf_take(pf, s->base, at + n, &s->wm) < 0) {
             read_window(c, rd, src, pos, s->buf + s->len, n, block_size, where);
             if (pf)
-                pf_start(pf, rd, src, start, s->base, s->wm, at + n, len);
+                pf_start(c, pf, rd, src, start, s->base, s->wm, at + n, len);
         }
         s->len += n;
         pos += n;
@@ -1667,6 +1678,11 @@ int carve_region(carve *c, carve_read_fn rd, void *src, uint64_t start, uint64_t
     if (pf)
         pf_stop(pf);
     return 0;
+}
+
+void carve_set_advise(carve *c, carve_advise_fn fn)
+{
+    c->advise = fn;
 }
 
 void carve_set_progress(carve *c, const husk_progress *p, uint64_t total)
@@ -1718,7 +1734,44 @@ typedef struct fs_src {
     husk_fs *fs;
     const char *where;
     husk_diag *diag; /* the caller's */
+    int fd;          /* a raw image's file, for posix_fadvise only; -1 for other images */
 } fs_src;
+
+/* Asks the kernel to start reading bytes of a raw image that carving reads next: from disk
+ * the reads are then in flight together instead of one after the other (it reads nothing
+ * itself, changes nothing; the bytes are still read through libtsk). */
+static void fs_advise(void *vsrc, uint64_t off, uint64_t len)
+{
+    fs_src *s = vsrc;
+    if (s->fd < 0 || off > s->fs->size)
+        return;
+    if (len > s->fs->size - off)
+        len = s->fs->size - off;
+    if (len)
+        (void)posix_fadvise(s->fd, (off_t)(s->fs->offset + off), (off_t)len, POSIX_FADV_WILLNEED);
+}
+
+/* The next stretch of free space, told before the current one is carved: its first bytes. */
+static void fs_hint(uint64_t off, uint64_t len, void *ctx)
+{
+    fs_advise(ctx, off, len < PF_ADVISE ? len : PF_ADVISE);
+}
+
+/* A file of its own on the raw image (one segment, a regular file of the image's size), for
+ * fs_advise; -1 when there is none. */
+static int raw_fd(TSK_IMG_INFO *img)
+{
+    if (!img || img->itype != TSK_IMG_TYPE_RAW || img->num_img != 1 || !img->images ||
+        !img->images[0])
+        return -1;
+    int fd = open(img->images[0], O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd >= 0 && (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size != img->size)) {
+        close(fd);
+        fd = -1;
+    }
+    return fd;
+}
 
 /* The free-space walkers report only damaged metadata: count it, then pass it on. */
 static void walker_report(void *ctx, const char *phase, const char *object, int64_t off,
@@ -1762,7 +1815,7 @@ int husk_carve_fs_progress(husk_fs *fs, husk_carve_cb cb, void *ctx, husk_diag *
     if (st)
         memset(st, 0, sizeof *st);
     int ext4 = husk_fs_is_ext4(fs);
-    fs_src src = {NULL, ext4 ? husk_ext4_image(fs) : NULL, fs, "unallocated", diag};
+    fs_src src = {NULL, ext4 ? husk_ext4_image(fs) : NULL, fs, "unallocated", diag, -1};
     uint64_t off;
     if (!ext4 && husk_xfs_image(fs, &src.img, &off, NULL) < 0)
         src.img = NULL;
@@ -1773,15 +1826,18 @@ int husk_carve_fs_progress(husk_fs *fs, husk_carve_cb cb, void *ctx, husk_diag *
     if (r < 0)
         return r;
     carve_set_progress(src.c, progress, fs->size);
+    src.fd = raw_fd(src.img);
+    if (src.fd >= 0)
+        carve_set_advise(src.c, fs_advise);
     husk_diag wdiag = {walker_report, &src, 0};
-    r = ext4 ? carve_ext4_free_runs(fs, fs_run, &src, &wdiag, err)
-             : carve_xfs_free_runs(fs, fs_run, &src, &wdiag, err);
+    r = ext4 ? carve_ext4_free_runs(fs, fs_run, fs_hint, &src, &wdiag, err)
+             : carve_xfs_free_runs(fs, fs_run, fs_hint, &src, &wdiag, err);
     /* the journal holds older copies of metadata blocks: scan it even when the bitmaps could
      * not be walked (that error is still returned) */
     if (ext4 && r != -HUSK_E_NOMEM && !src.c->stopped) {
         husk_err je = {0};
         src.where = "journal";
-        int jr = carve_ext4_journal_runs(fs, fs_run, &src, &wdiag, &je);
+        int jr = carve_ext4_journal_runs(fs, fs_run, fs_hint, &src, &wdiag, &je);
         if (jr == -HUSK_E_NOMEM || (jr < 0 && src.c->stopped)) {
             if (r >= 0) { /* memory, or the callback failed: the caller must know */
                 r = jr;
@@ -1796,6 +1852,8 @@ int husk_carve_fs_progress(husk_fs *fs, husk_carve_cb cb, void *ctx, husk_diag *
     if (st)
         *st = src.c->st;
     carve_free(src.c);
+    if (src.fd >= 0)
+        close(src.fd);
     return r < 0 ? r : 0;
 }
 
