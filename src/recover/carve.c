@@ -1079,8 +1079,18 @@ static int try_object(stream *s, uint64_t p, int *need, husk_err *err)
         return 0;
     }
     size_t len = n < avail && q[n] == '\n' ? n + 1 : n;
-    /* These bytes reported before as a config or a host config are that again (what they
-     * are depends on the bytes alone): a duplicate, known without parsing them again. */
+    husk_carved_config cfg;
+    int kind;
+    if (carve_fast_config(q, n, &c->cfgstr, &kind, &cfg)) {
+        if (kind < 0) {
+            config_fragment(s, p, q, avail, "its keys are not those of the file");
+            return 0;
+        }
+        return emit(s, (husk_carve_kind)kind, q, len, p, &cfg, err);
+    }
+    /* Left to jansson. These bytes reported before as a config or a host config are that
+     * again (what they are depends on the bytes alone): a duplicate, known without parsing
+     * them again. */
     uint64_t key[2];
     for (int k = HUSK_CARVE_CONFIG; k <= HUSK_CARVE_HOSTCONFIG; k++) {
         if (digest_key(c, (husk_carve_kind)k, q, len, &key[k], err) < 0)
@@ -1090,28 +1100,22 @@ static int try_object(stream *s, uint64_t p, int *need, husk_err *err)
             return 0;
         }
     }
-    husk_carved_config cfg;
-    int kind;
-    json_t *j = NULL;
-    if (!carve_fast_config(q, n, &c->cfgstr, &kind, &cfg)) {
-        json_error_t je;
-        j = json_loadb((const char *)q, n, 0, &je);
-        if (!j) {
-            config_fragment(s, p, q, avail, je.text);
-            return 0;
-        }
-        kind = classify(j);
-        cfg.id = json_string_value(json_object_get(j, "ID"));
-        cfg.name = json_string_value(json_object_get(j, "Name"));
-        cfg.log_driver =
-            json_string_value(json_object_get(json_object_get(j, "LogConfig"), "Type"));
-        cfg.network_mode = json_string_value(json_object_get(j, "NetworkMode"));
+    json_error_t je;
+    json_t *j = json_loadb((const char *)q, n, 0, &je);
+    if (!j) {
+        config_fragment(s, p, q, avail, je.text);
+        return 0;
     }
+    kind = classify(j);
     if (kind < 0) {
         json_decref(j);
         config_fragment(s, p, q, avail, "its keys are not those of the file");
         return 0;
     }
+    cfg.id = json_string_value(json_object_get(j, "ID"));
+    cfg.name = json_string_value(json_object_get(j, "Name"));
+    cfg.log_driver = json_string_value(json_object_get(json_object_get(j, "LogConfig"), "Type"));
+    cfg.network_mode = json_string_value(json_object_get(j, "NetworkMode"));
     int r = emit_key(s, (husk_carve_kind)kind, q, len, p, key[kind], &cfg, err);
     json_decref(j);
     return r;

@@ -841,6 +841,40 @@ static void test_fast_config_agrees(void **state)
     husk_sb_release(&sb);
 }
 
+
+/* A config that the fast path leaves to jansson (a real number): carved, and its copy is a
+ * duplicate known without parsing it again; a config the fast path takes, the same. */
+static void test_config_paths(void **state)
+{
+    (void)state;
+    static const char real_cfg[] =
+        "{\"ID\":\"" ID1 "\",\"State\":{\"Cpus\":1.5},\"Config\":{},\"Name\":\"/real\"}\n";
+    static uint8_t buf[16 * BS];
+    memset(buf, 0, sizeof buf);
+    memcpy(buf, real_cfg, strlen(real_cfg));
+    memcpy(buf + 4 * BS, real_cfg, strlen(real_cfg));
+    memcpy(buf + 8 * BS, config_reordered, strlen(config_reordered));
+    memcpy(buf + 12 * BS, config_reordered, strlen(config_reordered));
+    int kind;
+    husk_carved_config cfg;
+    husk_strbuf sb = HUSK_STRBUF_INIT;
+    size_t rl = strlen(real_cfg) - 1, ol = strlen(config_reordered) - 1;
+    assert_int_equal(carve_fast_config((const uint8_t *)real_cfg, rl, &sb, &kind, &cfg), 0);
+    assert_int_equal(carve_fast_config((const uint8_t *)config_reordered, ol, &sb, &kind, &cfg), 1);
+    assert_int_equal(kind, HUSK_CARVE_CONFIG);
+    assert_string_equal(cfg.id, ID2);
+    assert_string_equal(cfg.name, "/gone3");
+    husk_sb_release(&sb);
+    sink s = {0};
+    husk_carve_stats st;
+    assert_int_equal(carve_buf(buf, sizeof buf, NULL, &s, &st), 0);
+    assert_int_equal(count_kind(&s, HUSK_CARVE_CONFIG), 2);
+    assert_non_null(find(&s, HUSK_CARVE_CONFIG, 0));
+    assert_non_null(find(&s, HUSK_CARVE_CONFIG, 8 * BS));
+    assert_int_equal(st.duplicates, 2);
+    sink_free(&s);
+}
+
 /* What a carving run reported, in order, as one digest (and a count). */
 typedef struct seq {
     uint64_t h, n;
@@ -941,6 +975,7 @@ int main(void)
         cmocka_unit_test(test_merge),
         cmocka_unit_test(test_xfs_decoders),
         cmocka_unit_test(test_fast_config_agrees),
+        cmocka_unit_test(test_config_paths),
         cmocka_unit_test(test_readahead_same),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
