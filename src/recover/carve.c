@@ -93,6 +93,7 @@ void carve_limits_default(carve_limits *l)
     l->gzip_base = 1u << 30;
     l->gzip_factor = 16;
     l->no_readahead = 0;
+    l->no_ring = 0;
 }
 
 /* ---- the deduplication set ---------------------------------------------------------------- */
@@ -1583,7 +1584,8 @@ int carve_new(const carve_limits *lim, husk_carve_cb cb, void *ctx, husk_diag *d
         page = 4096;
     size = size ? (size + page - 1) / page * page : 0;
     size = (size + 4095) / 4096 * 4096; /* whole summary words */
-    if (size && c->lim.window && (c->ring.bits = calloc(size / 64, sizeof(uint64_t))) &&
+    if (size && c->lim.window && !c->lim.no_ring &&
+        (c->ring.bits = calloc(size / 64, sizeof(uint64_t))) &&
         (c->ring.sum = calloc(size / 4096, sizeof(uint64_t))) && (c->ring.mem = ring_map(size)))
         c->ring.size = size;
     if (!c->md || !c->sha256 || !c->zin || c->lim.window == 0 ||

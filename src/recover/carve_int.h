@@ -35,7 +35,9 @@ typedef struct carve_limits {
     unsigned work_factor; /* ... plus this many per byte scanned (16) */
     uint64_t gzip_base;   /* inflated bytes allowed up front (1 GiB) ... */
     unsigned gzip_factor; /* ... plus this many per byte scanned (16) */
-    int no_readahead;     /* 1: no read-ahead thread (tests compare both ways; default 0) */
+    int no_readahead;     /* 1: no read-ahead thread (tests compare the ways; default 0) */
+    int no_ring;          /* 1: the stream in a buffer of its own, as where no ring can be
+                             mapped (tests; default 0) */
 } carve_limits;
 
 void carve_limits_default(carve_limits *l);

@@ -896,12 +896,14 @@ static int on_seq(const husk_carved *c, void *ctx)
 static seq carve_seq(const uint8_t *buf, size_t n, int no_readahead, uint64_t bad_from,
                      uint64_t bad_to)
 {
+    int no_ring = no_readahead == 2; /* 2: nor the ring (a buffer of its own) */
     seq q = {0xcbf29ce484222325ULL, 0};
     static sink reports;
     husk_diag diag = {on_report, &reports, 0};
     carve_limits lim;
     carve_limits_default(&lim);
-    lim.no_readahead = no_readahead;
+    lim.no_readahead = no_readahead != 0;
+    lim.no_ring = no_ring;
     carve *c;
     husk_err err = {0};
     assert_int_equal(carve_new(&lim, on_seq, &q, &diag, &c, &err), 0);
@@ -913,7 +915,8 @@ static seq carve_seq(const uint8_t *buf, size_t n, int no_readahead, uint64_t ba
 
 /* A stretch longer than the ring, artefacts everywhere (across the read-ahead's reads, across
  * the end of the ring, lines packed back to back): the read-ahead thread and its marks give
- * exactly what the scan finds reading and searching itself, also around an unreadable part. */
+ * exactly what the scan finds reading and searching itself, in the ring or in a buffer of its
+ * own (no ring), also around an unreadable part. */
 static void test_readahead_same(void **state)
 {
     (void)state;
@@ -950,13 +953,19 @@ static void test_readahead_same(void **state)
         buf[p + 20] = (uint8_t)('a' + mib % 26);
     }
     seq a = carve_seq(buf, n, 0, 0, 0), b = carve_seq(buf, n, 1, 0, 0);
+    seq l = carve_seq(buf, n, 2, 0, 0);
     assert_true(a.n > 5000);
     assert_int_equal(a.n, b.n);
     assert_true(a.h == b.h);
+    assert_int_equal(a.n, l.n);
+    assert_true(a.h == l.h);
     a = carve_seq(buf, n, 0, (9u << 20) + 5000, (9u << 20) + 9000);
     b = carve_seq(buf, n, 1, (9u << 20) + 5000, (9u << 20) + 9000);
+    l = carve_seq(buf, n, 2, (9u << 20) + 5000, (9u << 20) + 9000);
     assert_int_equal(a.n, b.n);
     assert_true(a.h == b.h);
+    assert_int_equal(a.n, l.n);
+    assert_true(a.h == l.h);
     free(buf);
 }
 
