@@ -43,6 +43,10 @@
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h> /* AVX2 marks, chosen at run time (mark64_avx2) */
+#define HAVE_MARK64_AVX2 1
+#endif
 
 #include <jansson.h>
 #include <openssl/evp.h>
@@ -271,11 +275,6 @@ static uint8_t *ring_map(size_t size)
 #define LOC_LAST 'd' /* at +4 */
 #define ANCHOR_REACH 7 /* the farthest byte looked at from a position */
 
-/*
- * Marks in ring.bits, for stream positions [from, to) (multiples of 64; the bytes up to
- * to + ANCHOR_REACH - 1 are in the ring), where the first and last bytes of either anchor
- * are: every place where one starts is marked (and a few where none does).
- */
 /* The marks of the 64 positions at q (see index_anchors). */
 static inline uint64_t mark64(const uint8_t *q)
 {
@@ -300,9 +299,7 @@ static inline uint64_t mark64(const uint8_t *q)
     return w;
 }
 
-#if defined(__x86_64__) && defined(__GNUC__)
-#include <immintrin.h>
-#define HAVE_MARK64_AVX2 1
+#ifdef HAVE_MARK64_AVX2
 /* The same with AVX2, 32 positions per step (chosen at run time where the CPU has it). */
 __attribute__((target("avx2"))) static inline uint64_t mark64_avx2(const uint8_t *q)
 {
@@ -357,6 +354,12 @@ __attribute__((target("avx2"))) static void index_avx2(carve *c, uint64_t from, 
 }
 #endif
 
+/*
+ * Marks in ring.bits, for stream positions [from, to) (multiples of 64; the bytes up to
+ * to + ANCHOR_REACH - 1 are in the ring), where the first and last bytes of either anchor
+ * are: every place where one starts is marked (and a few where none does); ring.sum says
+ * which words of bits are not 0.
+ */
 static void index_anchors(carve *c, uint64_t from, uint64_t to)
 {
 #ifdef HAVE_MARK64_AVX2
@@ -395,7 +398,7 @@ static void *pf_main(void *arg)
         p->busy = 1;
         pthread_mutex_unlock(&p->lock);
         /* keep PF_ADVISE bytes asked for ahead of the reads (from disk: reads in flight) */
-        if (c->advise && off + n + PF_ADVISE < p->stop)
+        if (c->advise && off + PF_ADVISE < p->stop)
             c->advise(p->src, p->origin + off + PF_ADVISE,
                       p->stop - (off + PF_ADVISE) < n ? p->stop - (off + PF_ADVISE) : n);
         husk_err e = {0};
