@@ -168,6 +168,7 @@ typedef struct stream {
      * already looked for are marked in ring.bits. ring 0: buf is a buffer of its own. */
     int ring;
     uint64_t wm;
+    uint64_t pub; /* what stream_release last told the read-ahead */
     uint64_t next_blk, next_log, next_loc;
     uint64_t nl_from, nl_at; /* newline cache (find_newline) */
     int nl_found;
@@ -505,6 +506,17 @@ static int pf_take(prefetch *p, uint64_t keep, uint64_t to, uint64_t *wm)
     return r;
 }
 
+/* The stream holds bytes from keep on (no longer those below): the thread may read over them. */
+static void pf_release(prefetch *p, uint64_t keep)
+{
+    pthread_mutex_lock(&p->lock);
+    if (keep > p->keep) {
+        p->keep = keep;
+        pthread_cond_broadcast(&p->cv);
+    }
+    pthread_mutex_unlock(&p->lock);
+}
+
 static void pf_free(prefetch *p)
 {
     if (!p)
@@ -549,6 +561,7 @@ static void stream_reset(stream *s, uint64_t origin, uint32_t bs, const char *wh
     s->len = 0;
     s->base = 0;
     s->wm = 0;
+    s->pub = 0;
     if (s->ring)
         s->buf = s->c->ring.mem;
     s->next_blk = bs ? 0 : NONE;
@@ -562,6 +575,26 @@ static void stream_reset(stream *s, uint64_t origin, uint32_t bs, const char *wh
     s->rd = NULL;
     s->src = NULL;
     s->sink_rc = 0;
+}
+
+/*
+ * While a window is scanned, the bytes before every kind's next position are no longer
+ * needed (candidates are decided in order from there): telling the read-ahead so, a MiB at
+ * a time, lets it read the next window meanwhile instead of after the scan (a window is
+ * larger than the ring's room beyond the stream's buffer). The bytes are dropped as always
+ * at the end of stream_scan.
+ */
+static void stream_release(stream *s)
+{
+    uint64_t k = s->next_log < s->next_loc ? s->next_log : s->next_loc;
+    if (s->next_blk < k)
+        k = s->next_blk;
+    if (k > s->base + s->len)
+        k = s->base + s->len;
+    if (k >= s->pub + PF_PIECE) {
+        pf_release(s->c->pf, k);
+        s->pub = k;
+    }
 }
 
 static uint64_t budget_left(uint64_t base, unsigned factor, uint64_t scanned, uint64_t used)
@@ -1509,6 +1542,8 @@ static int stream_scan(stream *s, int final, husk_err *err)
     for (;;) {
         if (s->c->stopped)
             return 1;
+        if (s->ring && s->c->pf)
+            stream_release(s);
         uint64_t pb = s->bs ? next_block(s) : NONE;
         uint64_t pl = next_anchor(s, &s->next_log, 0, log_anchor, sizeof log_anchor - 1);
         uint64_t pf = next_anchor(s, &s->next_loc, 4, local_anchor, sizeof local_anchor - 1);
