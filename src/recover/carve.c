@@ -913,8 +913,8 @@ static int fj_object(fj *f, int top, int logconfig)
     for (;;) {
         if (f->i >= f->n || f->p[f->i] != '"')
             return -1;
-        char key[16];
-        size_t klen;
+        char key[16] = "";
+        size_t klen = 0;
         if (fj_string(f, 0, NULL, (top || logconfig) ? key : NULL, &klen) < 0)
             return -1;
         fj_ws(f);
