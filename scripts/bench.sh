@@ -144,10 +144,11 @@ echo "Node (scale $BIG): $((SIZE >> 20)) MiB disk, $(counts images "$BIG") image
 echo
 echo "| run | wall s | CPU s | peak RSS MiB | note |"
 echo "|---|---:|---:|---:|---|"
-awk -F'\t' -v s="$BIG" -v size="$SIZE" '$2 == s && !seen[$1]++ { order[++n] = $1 }
+awk -F'\t' -v s="$BIG" -v size="$SIZE" -v scanned="$SCANNED" '$2 == s && !seen[$1]++ { order[++n] = $1 }
     $2 == s && (b[$1] == "" || $3 < b[$1]) { b[$1] = $3; c[$1] = $4; r[$1] = $5 }
     END { for (i = 1; i <= n; i++) { k = order[i]; note = ""
             if (k ~ /^read|ewfexport|husk-carve/ && b[k] > 0) note = sprintf("%.0f MiB/s", size / 1048576 / b[k])
+            if (k ~ /husk-carve/ && b[k] > 0 && scanned > 0) note = note sprintf(" of the image, %.0f MiB/s of what it read", scanned / 1048576 / b[k])
             printf "| %s | %.2f | %.2f | %.0f | %s |\n", k, b[k], c[k], r[k] / 1024, note } }' "$RES"
 echo
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "-" }'; }

@@ -72,7 +72,20 @@ typedef struct husk_carved {
     const char *where;    /* "unallocated", "journal", "slack" ... */
     int in_gzip;          /* 1 when decompressed from a gzip member */
     uint64_t gzip_offset; /* in_gzip: where it starts in the member's decompressed bytes */
+    /* What the carver's validation already parsed, valid during the callback only (so that
+     * a callback need not parse it again); NULL when not at hand:
+     * config/hostconfig: a husk_carved_config (below);
+     * jsonlog/locallog: the decoded entry (a struct husk_log_entry *, include/husk/logs.h). */
+    const void *parsed;
 } husk_carved;
+
+/* What a carved config.v2.json or hostconfig.json says (husk_carved.parsed): the values of
+ * these keys as jansson would give them (json_string_value: NULL when absent or not a
+ * string; the last one when a key repeats). */
+typedef struct husk_carved_config {
+    const char *id, *name;                 /* ID, Name */
+    const char *log_driver, *network_mode; /* LogConfig.Type, NetworkMode */
+} husk_carved_config;
 
 /* "config", "hostconfig", "jsonlog", "locallog". */
 const char *husk_carve_kind_name(husk_carve_kind k);

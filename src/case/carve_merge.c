@@ -119,10 +119,45 @@ static json_t *load(const void *data, size_t len)
     return json_loadb(data, len, JSON_REJECT_DUPLICATES | JSON_DISABLE_EOF_CHECK, NULL);
 }
 
+/*
+ * The carved host configs, copied once into a temporary table (carve_hc, outside the case
+ * database's schema) that find_hostconfig searches: asking the carved table itself read all
+ * of it (every log line carved) once for every config, which grew with the square of the
+ * node. The copy keeps the carved table's row order and columns, so the same query over it
+ * returns the same rows in the same order; marking a host config used is done in both.
+ */
+static int hc_table(merge *m, int create)
+{
+    const char *q = create ? "CREATE TEMP TABLE carve_hc AS SELECT id, filesystem_id, kind, "
+                             "offset, data, used_as FROM carved WHERE kind = 'hostconfig' "
+                             "ORDER BY id"
+                           : "DROP TABLE IF EXISTS temp.carve_hc";
+    char *msg = NULL;
+    if (sqlite3_exec(m->sql, q, NULL, NULL, &msg) != SQLITE_OK) {
+        husk_err_set(m->err, HUSK_E_DB, "case database query: %s", msg ? msg : "?");
+        sqlite3_free(msg);
+        return -1;
+    }
+    return 0;
+}
+
+static int hc_used(merge *m, int64_t id)
+{
+    sqlite3_stmt *st = prep(m, "UPDATE temp.carve_hc SET used_as = 'hostconfig' WHERE id = ?");
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, id);
+    int r = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return r == SQLITE_DONE ? 0
+                            : husk_err_set(m->err, HUSK_E_DB, "case database query: %s",
+                                           sqlite3_errmsg(m->sql));
+}
+
 /* The nearest unused carved host config on the same file system that agrees with cfg. */
 static int64_t find_hostconfig(merge *m, const cfg_seen *c, json_t *cfg, char **hc, size_t *hclen)
 {
-    sqlite3_stmt *st = prep(m, "SELECT id, data FROM carved WHERE kind = 'hostconfig' AND "
+    sqlite3_stmt *st = prep(m, "SELECT id, data FROM temp.carve_hc WHERE kind = 'hostconfig' AND "
                                "used_as IS NULL AND filesystem_id = ? AND offset BETWEEN ? AND ? "
                                "ORDER BY abs(offset - ?)");
     int64_t found = 0;
@@ -288,6 +323,8 @@ static int merge_configs(merge *m, husk_node *n, const int64_t *fs_ids, int64_t 
         if (rc == 0 && w == 0 && hc_id > 0)
             rc = husk_casedb_set_carved_use(m->db, hc_id, c->id, "hostconfig", "adjacent",
                                             CONF_HOSTCONFIG, HUSK_NULL_INT, m->err);
+        if (rc == 0 && w == 0 && hc_id > 0)
+            rc = hc_used(m, hc_id);
         free(cfg);
         free(hc);
     }
@@ -576,7 +613,11 @@ int husk_carve_merge(husk_casedb *db, husk_node *n, const int64_t *fs_ids,
     }
     if (!found)
         return 0;
-    int rc = merge_configs(&m, n, fs_ids, root_ids);
+    int rc = hc_table(&m, 1);
+    if (rc == 0)
+        rc = merge_configs(&m, n, fs_ids, root_ids);
+    if (hc_table(&m, 0) < 0 && rc == 0)
+        rc = -1;
     if (rc == 0)
         rc = husk_casedb_carved_hostconfig_dups(db, err);
     if (rc == 0)

@@ -41,6 +41,7 @@ typedef struct carve_out {
     int subdir;     /* artefacts of file system N go to DIR/fsN/ */
     FILE *manifest; /* DIR/manifest.tsv */
     husk_strbuf scratch, esc;
+    husk_strbuf text, line; /* one artefact's summary and output line (kept: no allocation each) */
     int failed; /* an output file could not be written */
     cli_progress *prog; /* taken off the terminal before a result line goes there */
     int out_tty;        /* stdout is a terminal (asked once, not per artefact) */
@@ -179,23 +180,32 @@ static json_t *evidence_string(carve_out *o, const char *s, size_t n)
     return json_stringn(husk_sb_str(&o->esc), o->esc.len);
 }
 
-/* What the artefact says, as fields of obj (JSON; NULL: text only) and a text summary. */
+/* What the artefact says, as fields of obj (JSON; NULL: text only) and a text summary. The
+ * carver hands over what it parsed (c->parsed); it is parsed here only when it did not. */
 static void describe(carve_out *o, const husk_carved *c, json_t *obj, husk_strbuf *text)
 {
     if (c->kind == HUSK_CARVE_CONFIG || c->kind == HUSK_CARVE_HOSTCONFIG) {
-        json_t *j = json_loadb((const char *)c->data, c->len, JSON_DISABLE_EOF_CHECK, NULL);
+        husk_carved_config cfg;
+        json_t *j = NULL;
+        if (c->parsed) {
+            cfg = *(const husk_carved_config *)c->parsed;
+        } else {
+            j = json_loadb((const char *)c->data, c->len, JSON_DISABLE_EOF_CHECK, NULL);
+            cfg.id = json_string_value(json_object_get(j, "ID"));
+            cfg.name = json_string_value(json_object_get(j, "Name"));
+            cfg.log_driver =
+                json_string_value(json_object_get(json_object_get(j, "LogConfig"), "Type"));
+            cfg.network_mode = json_string_value(json_object_get(j, "NetworkMode"));
+        }
         if (c->kind == HUSK_CARVE_CONFIG) {
-            const char *id = json_string_value(json_object_get(j, "ID"));
-            const char *name = json_string_value(json_object_get(j, "Name"));
+            const char *id = cfg.id, *name = cfg.name;
             if (obj) {
                 json_object_set_new(obj, "id", json_string(id ? id : ""));
                 json_object_set_new(obj, "name", name ? json_string(name) : json_null());
             }
             husk_sb_addf(text, "id=%s name=%s", id ? id : "?", husk_esc(name ? name : "?"));
         } else {
-            const char *type =
-                json_string_value(json_object_get(json_object_get(j, "LogConfig"), "Type"));
-            const char *net = json_string_value(json_object_get(j, "NetworkMode"));
+            const char *type = cfg.log_driver, *net = cfg.network_mode;
             if (obj) {
                 json_object_set_new(obj, "log_driver", type ? json_string(type) : json_null());
                 json_object_set_new(obj, "network_mode", net ? json_string(net) : json_null());
@@ -206,24 +216,57 @@ static void describe(carve_out *o, const husk_carved *c, json_t *obj, husk_strbu
         json_decref(j);
         return;
     }
-    husk_log_entry e;
-    int r = c->kind == HUSK_CARVE_JSONLOG
-                ? husk_jsonfile_decode_line((const char *)c->data, c->len, &o->scratch, &e, NULL)
-                : husk_local_decode_record(c->data + 4, c->len - 8, &o->scratch, &e, NULL);
-    if (r < 0)
-        return; /* the carver validated it with the same decoder: cannot happen */
+    husk_log_entry own;
+    const husk_log_entry *e = c->parsed;
+    if (!e) {
+        int r = c->kind == HUSK_CARVE_JSONLOG
+                    ? husk_jsonfile_decode_line((const char *)c->data, c->len, &o->scratch, &own,
+                                                NULL)
+                    : husk_local_decode_record(c->data + 4, c->len - 8, &o->scratch, &own, NULL);
+        if (r < 0)
+            return; /* the carver validated it with the same decoder: cannot happen */
+        e = &own;
+    }
     char t[40];
-    husk_log_time_format(&e.time, t, sizeof t);
+    husk_log_time_format(&e->time, t, sizeof t);
     if (obj) {
         json_object_set_new(obj, "time", json_string(t));
-        json_object_set_new(obj, "stream", json_string(e.stream));
-        json_object_set_new(obj, "log", evidence_string(o, e.line, e.len));
-        json_object_set_new(obj, "partial", json_boolean(e.more));
+        json_object_set_new(obj, "stream", json_string(e->stream));
+        json_object_set_new(obj, "log", evidence_string(o, e->line, e->len));
+        json_object_set_new(obj, "partial", json_boolean(e->more));
     }
-    husk_sb_reset(&o->esc);
-    husk_escape_term(&o->esc, e.line, e.len > 200 ? 200 : e.len);
-    husk_sb_addf(text, "%s %s %s%s%s", t, e.stream, husk_sb_str(&o->esc), e.len > 200 ? "..." : "",
-                 e.more ? " (partial)" : "");
+    /* "%s %s %s%s%s": time, stream, the escaped start of the line, "..." when cut, partial */
+    husk_sb_adds(text, t);
+    husk_sb_add(text, " ", 1);
+    husk_sb_adds(text, e->stream);
+    husk_sb_add(text, " ", 1);
+    husk_escape_term(text, e->line, e->len > 200 ? 200 : e->len);
+    if (e->len > 200)
+        husk_sb_add(text, "...", 3);
+    if (e->more)
+        husk_sb_add(text, " (partial)", 10);
+}
+
+/* s left-aligned (width < 0) or right-aligned in |width| columns, as printf's %-Ns / %Ns. */
+static void add_padded(husk_strbuf *b, const char *s, size_t n, int width)
+{
+    static const char spaces[] = "                ";
+    size_t w = (size_t)(width < 0 ? -width : width), pad = n < w ? w - n : 0;
+    if (width > 0)
+        husk_sb_add(b, spaces, pad);
+    husk_sb_add(b, s, n);
+    if (width < 0)
+        husk_sb_add(b, spaces, pad);
+}
+
+static void add_num(husk_strbuf *b, unsigned long long v, int width)
+{
+    char d[24];
+    size_t k = sizeof d;
+    do
+        d[--k] = (char)('0' + v % 10);
+    while ((v /= 10) != 0);
+    add_padded(b, d + k, sizeof d - k, width);
 }
 
 static int print_cb(const husk_carved *c, void *ctx)
@@ -237,9 +280,10 @@ static int print_cb(const husk_carved *c, void *ctx)
     if (o->prog && o->out_tty)
         cli_progress_clear(o->prog);
     json_t *obj = o->a->json ? json_object() : NULL; /* text output needs no JSON */
-    husk_strbuf text = HUSK_STRBUF_INIT;
-    describe(o, c, obj, &text);
     if (o->a->json) {
+        husk_strbuf *text = &o->text;
+        husk_sb_reset(text);
+        describe(o, c, obj, text);
         json_t *line =
             json_pack("{s:s,s:I,s:I,s:s,s:I,s:b}", "kind", husk_carve_kind_name(c->kind), "fs",
                       (json_int_t)o->fs_no, "offset", (json_int_t)c->offset, "where", c->where,
@@ -252,18 +296,36 @@ static int print_cb(const husk_carved *c, void *ctx)
         if (rel[0])
             json_object_set_new(line, "file", json_string(rel));
         json_object_update(line, obj);
-        char *s = json_dumps(line, JSON_COMPACT | casecmd_json_flags());
-        if (s)
+        char *s = json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER |
+                                       (o->out_tty ? JSON_ENSURE_ASCII : 0));
+        if (s && !o->out_tty)
+            puts(s); /* casecmd_put_json without asking isatty twice per artefact */
+        else if (s)
             casecmd_put_json(s);
         free(s);
         json_decref(line);
     } else {
+        /* printf("%-10s %2zu %12llu %-16s %8zu  %s\n", ...) without its cost; the summary is
+         * written after the columns where it goes (it holds no NUL: escaped or validated) */
+        husk_strbuf *b = &o->line;
+        husk_sb_reset(b);
+        const char *kind = husk_carve_kind_name(c->kind);
+        add_padded(b, kind, strlen(kind), -10);
+        husk_sb_add(b, " ", 1);
+        add_num(b, o->fs_no, 2);
+        husk_sb_add(b, " ", 1);
+        add_num(b, c->offset, 12);
+        husk_sb_add(b, " ", 1);
         char where[48];
-        snprintf(where, sizeof where, "%s%s", c->where, c->in_gzip ? "+gzip" : "");
-        printf("%-10s %2zu %12llu %-16s %8zu  %s\n", husk_carve_kind_name(c->kind), o->fs_no,
-               (unsigned long long)c->offset, where, c->len, husk_sb_str(&text));
+        int wn = snprintf(where, sizeof where, "%s%s", c->where, c->in_gzip ? "+gzip" : "");
+        add_padded(b, where, wn < 0 ? 0 : strlen(where), -16);
+        husk_sb_add(b, " ", 1);
+        add_num(b, c->len, 8);
+        husk_sb_add(b, "  ", 2);
+        describe(o, c, NULL, b);
+        husk_sb_add(b, "\n", 1);
+        fwrite(b->buf, 1, b->len, stdout);
     }
-    husk_sb_release(&text);
     json_decref(obj);
     return 0;
 }
@@ -366,6 +428,9 @@ int cmd_carve(int argc, char **argv)
     husk_progress phases = {cli_progress_phase, &prog};
     o.prog = &prog;
     o.out_tty = isatty(STDOUT_FILENO);
+    static char outbuf[1 << 16];
+    if (!o.out_tty) /* many short lines: fewer, larger writes than stdio's default */
+        setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
     diag.ctx = &prog;
     int rc = HUSK_EXIT_OK;
     for (size_t i = 0; i < node->nfs && !o.failed; i++) {
@@ -392,6 +457,8 @@ int cmd_carve(int argc, char **argv)
     }
     husk_sb_release(&o.scratch);
     husk_sb_release(&o.esc);
+    husk_sb_release(&o.text);
+    husk_sb_release(&o.line);
     husk_node_close(node);
     return o.failed ? HUSK_EXIT_FAIL : rc;
 }

@@ -30,18 +30,30 @@
  */
 #include "carve_int.h"
 
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h> /* AVX2 marks, chosen at run time (mark64_avx2) */
+#define HAVE_MARK64_AVX2 1
+#endif
 
 #include <jansson.h>
 #include <openssl/evp.h>
 #include <tsk/libtsk.h>
 
 #include "../evidence/xfs_access.h"
+#include "husk/escape.h"
 #include "husk/ext4.h"
 #include "husk/logs.h"
 
@@ -51,9 +63,10 @@
 #define MAX_NESTING 512      /* JSON depth a config may reach before it is refused */
 #define MIN_TIME 1356998400  /* 2013-01-01: before Docker, no log frame is plausible */
 #define MAX_TIME 4102444800  /* 2100-01-01 */
-#define PF_RING (4u << 20)   /* bytes the read-ahead thread may be ahead of the scan */
+#define PF_RING (4u << 20)   /* the ring's room beyond the stream's buffer, to read ahead */
 #define PF_PIECE (1u << 20)  /* one read of the read-ahead thread */
 #define PF_MIN (4u << 20)    /* shorter stretches are read in line */
+#define PF_ADVISE (16u << 20) /* asked for this far ahead of the read-ahead's reads */
 
 /* What json-file lines and local-driver frames begin with (the frame: after its length). */
 static const char log_anchor[] = "{\"log\":\"";
@@ -83,6 +96,8 @@ void carve_limits_default(carve_limits *l)
     l->work_factor = 16;
     l->gzip_base = 1u << 30;
     l->gzip_factor = 16;
+    l->no_readahead = 0;
+    l->no_ring = 0;
 }
 
 /* ---- the deduplication set ---------------------------------------------------------------- */
@@ -124,6 +139,17 @@ static int hset_add(hset *h, uint64_t k)
     return 1;
 }
 
+/* 1 when k is in the set. */
+static int hset_has(const hset *h, uint64_t k)
+{
+    if (!h->cap)
+        return 0;
+    for (size_t j = (size_t)k & (h->cap - 1); h->slot[j]; j = (j + 1) & (h->cap - 1))
+        if (h->slot[j] == k)
+            return 1;
+    return 0;
+}
+
 /* ---- session and streams ------------------------------------------------------------------ */
 
 /*
@@ -134,9 +160,15 @@ static int hset_add(hset *h, uint64_t k)
  */
 typedef struct stream {
     struct carve *c;
-    uint8_t *buf;
+    uint8_t *buf;    /* holds stream bytes [base, base + len) */
     size_t len, cap; /* cap: carry + window, see carve_new */
     uint64_t base;
+    /* The file-system stream in the ring (c->ring, see there): buf is ring.mem + base % size,
+     * nothing is moved when bytes are dropped, and positions below wm whose anchors were
+     * already looked for are marked in ring.bits. ring 0: buf is a buffer of its own. */
+    int ring;
+    uint64_t wm;
+    uint64_t pub; /* what stream_release last told the read-ahead */
     uint64_t next_blk, next_log, next_loc;
     uint64_t nl_from, nl_at; /* newline cache (find_newline) */
     int nl_found;
@@ -166,69 +198,226 @@ struct carve {
     int work_dry, gzip_dry;        /* a budget ran dry (reported once) */
     unsigned reports[R_N];
     husk_strbuf scratch; /* the log decoders' strings */
+    husk_strbuf cfgstr;  /* carve_fast_config's strings */
     uint8_t *zin;        /* compressed input of a gzip member */
     stream disk, inner;
     const husk_progress *progress; /* optional: offset reached in the file system */
     uint64_t progress_total;       /* the file system's size */
     pthread_mutex_t io;            /* held around every read of the source */
     struct prefetch *pf;           /* the read-ahead thread, once started */
+    carve_advise_fn advise;        /* optional: bytes of the source wanted soon */
+    struct {
+        uint8_t *mem;   /* size bytes mapped twice in a row: mem[i] is mem[i + size] */
+        size_t size;    /* a multiple of the page size (and of 64) */
+        uint64_t *bits; /* one bit per ring byte: an anchor may start there (index_anchors) */
+        uint64_t *sum;  /* one bit per word of bits: that word is not 0 */
+    } ring;
 };
 
 /*
+ * The file-system stream's bytes live in a ring of memory mapped twice in a row (a memfd
+ * mapped at mem and again at mem + size), so that any size bytes from any place of it are
+ * contiguous: stream offset x is at mem + x % size, the bytes of a stretch are read into it
+ * once and scanned where they are, and dropping bytes moves nothing. The ring is larger than
+ * the stream's buffer (carry + window) by PF_RING, room for reading ahead.
+ *
  * Read-ahead: on a machine with more than one core, a thread reads the next bytes of a long
- * stretch (in PF_PIECE reads, at most PF_RING ahead) while the scan examines the current
- * window, and the scan takes its windows from it, in the same sizes as when reading itself,
- * so every budget and report is what it would be without it. When a read-ahead read fails,
- * the scan reads that window itself (read_window: retried block by block and reported, as
- * always) and the read-ahead starts again after it. Every read of the source, the thread's
- * and the scan's (gzip members), holds c->io: the readers need not be thread-safe.
+ * stretch (in PF_PIECE reads) into the ring while the scan examines the current window,
+ * never overwriting bytes the stream still holds, and marks in ring.bits the positions where
+ * an anchor (json-file or local frame) may start, while the bytes it just read are in its
+ * cache (index_anchors): the scan then looks only at the marked positions below the mark the
+ * thread reached (wm), and searches the rest itself. The scan takes its windows in exactly the
+ * sizes it read before, so every budget and report is what it would be without it. When a
+ * read-ahead read fails, the scan reads that window itself (read_window: retried block by
+ * block and reported, as always) and the read-ahead starts again after it. Every read of the
+ * source, the thread's and the scan's (gzip members), holds c->io: the readers need not be
+ * thread-safe.
  */
 typedef struct prefetch {
     pthread_t th;
     pthread_mutex_t lock;
     pthread_cond_t cv; /* any change below */
-    uint8_t *ring;
-    size_t head, fill; /* ring[head, head + fill) (wrapping) holds source bytes from take on */
-    uint64_t take, fetch, stop; /* next byte the scan takes, next to read, end of stretch */
+    uint64_t origin;   /* source offset of stream offset 0 */
+    uint64_t keep;     /* the stream holds bytes from here on: the ring is free below it */
+    uint64_t fetch, stop; /* next stream offset to read, end of the stretch */
+    uint64_t wm;          /* anchors are marked in ring.bits below this (a multiple of 64) */
     carve_read_fn rd;
     void *src;
     int active; /* a stretch is being read ahead */
-    int busy;   /* a read is in flight (it writes past ring[head + fill]) */
+    int busy;   /* a read is in flight (it writes ring bytes from fetch on) */
     int failed; /* the read at fetch failed: nothing more is read until a restart */
     int quit;
 } prefetch;
+
+/* Maps the ring; NULL when the system cannot (the stream then has a buffer of its own). */
+static uint8_t *ring_map(size_t size)
+{
+    int fd = memfd_create("husk-carve", MFD_CLOEXEC);
+    if (fd < 0)
+        return NULL;
+    uint8_t *m = MAP_FAILED;
+    if (ftruncate(fd, (off_t)size) == 0)
+        m = mmap(NULL, 2 * size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m != MAP_FAILED &&
+        (mmap(m, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0) == MAP_FAILED ||
+         mmap(m + size, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0) ==
+             MAP_FAILED)) {
+        munmap(m, 2 * size);
+        m = MAP_FAILED;
+    }
+    close(fd);
+    return m == MAP_FAILED ? NULL : m;
+}
+
+/* The first and last bytes of the two anchors (see find_anchor). */
+#define LOG_FIRST '{'
+#define LOG_LAST '"' /* at +7 */
+#define LOC_FIRST '\n'
+#define LOC_LAST 'd' /* at +4 */
+#define ANCHOR_REACH 7 /* the farthest byte looked at from a position */
+
+/* The marks of the 64 positions at q (see index_anchors). */
+static inline uint64_t mark64(const uint8_t *q)
+{
+    uint64_t w = 0;
+#ifdef __SSE2__
+    const __m128i lf = _mm_set1_epi8(LOG_FIRST), ll = _mm_set1_epi8(LOG_LAST);
+    const __m128i ff = _mm_set1_epi8(LOC_FIRST), fl = _mm_set1_epi8(LOC_LAST);
+    for (int k = 0; k < 64; k += 16) {
+        __m128i a = _mm_loadu_si128((const __m128i *)(q + k));
+        __m128i b = _mm_loadu_si128((const __m128i *)(q + k + 7));
+        __m128i d = _mm_loadu_si128((const __m128i *)(q + k + 4));
+        __m128i m = _mm_or_si128(_mm_and_si128(_mm_cmpeq_epi8(a, lf), _mm_cmpeq_epi8(b, ll)),
+                                 _mm_and_si128(_mm_cmpeq_epi8(a, ff), _mm_cmpeq_epi8(d, fl)));
+        w |= (uint64_t)(uint32_t)_mm_movemask_epi8(m) << k;
+    }
+#else
+    for (int k = 0; k < 64; k++)
+        if ((q[k] == LOG_FIRST && q[k + 7] == LOG_LAST) ||
+            (q[k] == LOC_FIRST && q[k + 4] == LOC_LAST))
+            w |= (uint64_t)1 << k;
+#endif
+    return w;
+}
+
+#ifdef HAVE_MARK64_AVX2
+/* The same with AVX2, 32 positions per step (chosen at run time where the CPU has it). */
+__attribute__((target("avx2"))) static inline uint64_t mark64_avx2(const uint8_t *q)
+{
+    const __m256i lf = _mm256_set1_epi8(LOG_FIRST), ll = _mm256_set1_epi8(LOG_LAST);
+    const __m256i ff = _mm256_set1_epi8(LOC_FIRST), fl = _mm256_set1_epi8(LOC_LAST);
+    uint64_t w = 0;
+    for (int k = 0; k < 64; k += 32) {
+        __m256i a = _mm256_loadu_si256((const __m256i *)(q + k));
+        __m256i b = _mm256_loadu_si256((const __m256i *)(q + k + 7));
+        __m256i d = _mm256_loadu_si256((const __m256i *)(q + k + 4));
+        __m256i m = _mm256_or_si256(
+            _mm256_and_si256(_mm256_cmpeq_epi8(a, lf), _mm256_cmpeq_epi8(b, ll)),
+            _mm256_and_si256(_mm256_cmpeq_epi8(a, ff), _mm256_cmpeq_epi8(d, fl)));
+        w |= (uint64_t)(uint32_t)_mm256_movemask_epi8(m) << k;
+    }
+    return w;
+}
+#endif
+
+static inline __attribute__((always_inline)) void
+index_loop(carve *c, uint64_t from, uint64_t to, uint64_t (*mark)(const uint8_t *))
+{
+    size_t size = c->ring.size, words = size / 64;
+    const uint8_t *q = c->ring.mem + from % size; /* to - from < size: contiguous */
+    size_t wi = (size_t)(from % size) / 64;
+    uint64_t set = 0, clear = 0;
+    for (uint64_t x = from; x < to; x += 64, q += 64) {
+        uint64_t w = mark(q);
+        c->ring.bits[wi] = w;
+        /* the summary bit of this word, changed with one atomic operation per summary word
+         * (the scan reads other bits of it meanwhile) */
+        uint64_t bit = (uint64_t)1 << (wi % 64);
+        if (w)
+            set |= bit;
+        else
+            clear |= bit;
+        if (wi % 64 == 63 || x + 64 >= to) {
+            if (clear)
+                __atomic_fetch_and(&c->ring.sum[wi / 64], ~clear, __ATOMIC_RELAXED);
+            if (set)
+                __atomic_fetch_or(&c->ring.sum[wi / 64], set, __ATOMIC_RELAXED);
+            set = clear = 0;
+        }
+        wi = wi + 1 == words ? 0 : wi + 1;
+    }
+}
+
+#ifdef HAVE_MARK64_AVX2
+__attribute__((target("avx2"))) static void index_avx2(carve *c, uint64_t from, uint64_t to)
+{
+    index_loop(c, from, to, mark64_avx2);
+}
+#endif
+
+/*
+ * Marks in ring.bits, for stream positions [from, to) (multiples of 64; the bytes up to
+ * to + ANCHOR_REACH - 1 are in the ring), where the first and last bytes of either anchor
+ * are: every place where one starts is marked (and a few where none does); ring.sum says
+ * which words of bits are not 0.
+ */
+static void index_anchors(carve *c, uint64_t from, uint64_t to)
+{
+#ifdef HAVE_MARK64_AVX2
+    if (__builtin_cpu_supports("avx2")) {
+        index_avx2(c, from, to);
+        return;
+    }
+#endif
+    index_loop(c, from, to, mark64);
+}
+
+/* The highest multiple of 64 up to which anchors can be marked once bytes up to end are in. */
+static uint64_t index_end(uint64_t end)
+{
+    return end > ANCHOR_REACH ? (end - ANCHOR_REACH) & ~(uint64_t)63 : 0;
+}
 
 static void *pf_main(void *arg)
 {
     carve *c = arg;
     prefetch *p = c->pf;
+    size_t size = c->ring.size;
     pthread_mutex_lock(&p->lock);
     for (;;) {
-        while (!p->quit && !(p->active && !p->failed && p->fetch < p->stop && p->fill < PF_RING))
+        while (!p->quit && !(p->active && !p->failed && p->fetch < p->stop &&
+                             p->fetch < p->keep + size))
             pthread_cond_wait(&p->cv, &p->lock);
         if (p->quit)
             break;
-        size_t tail = (p->head + p->fill) % PF_RING, n = PF_RING - p->fill;
-        if (n > PF_RING - tail)
-            n = PF_RING - tail;
+        uint64_t n = p->keep + size - p->fetch;
         if (n > PF_PIECE)
             n = PF_PIECE;
         if (n > p->stop - p->fetch)
-            n = (size_t)(p->stop - p->fetch);
-        uint64_t off = p->fetch;
+            n = p->stop - p->fetch;
+        uint64_t off = p->fetch, wm = p->wm;
         p->busy = 1;
         pthread_mutex_unlock(&p->lock);
+        /* keep PF_ADVISE bytes asked for ahead of the reads (from disk: reads in flight) */
+        if (c->advise && off + PF_ADVISE < p->stop)
+            c->advise(p->src, p->origin + off + PF_ADVISE,
+                      p->stop - (off + PF_ADVISE) < n ? p->stop - (off + PF_ADVISE) : n);
         husk_err e = {0};
         pthread_mutex_lock(&c->io);
-        int r = p->rd(p->src, off, p->ring + tail, n, &e);
+        int r = p->rd(p->src, p->origin + off, c->ring.mem + off % size, (size_t)n, &e);
         pthread_mutex_unlock(&c->io);
+        /* the bytes from wm on are in the ring (below fetch, the scan's own reads too) */
+        uint64_t to = r < 0 ? wm : index_end(off + n);
+        if (to > wm)
+            index_anchors(c, wm, to);
         pthread_mutex_lock(&p->lock);
         p->busy = 0;
         if (r < 0) {
             p->failed = 1;
         } else {
-            p->fill += n;
             p->fetch += n;
+            if (to > p->wm)
+                p->wm = to;
         }
         pthread_cond_broadcast(&p->cv);
     }
@@ -242,13 +431,11 @@ static prefetch *pf_get(carve *c)
     static int tried;
     if (c->pf)
         return c->pf;
-    if (tried < 0 || sysconf(_SC_NPROCESSORS_ONLN) < 2)
+    if (tried < 0 || !c->ring.mem || c->lim.no_readahead || sysconf(_SC_NPROCESSORS_ONLN) < 2)
         return NULL;
     prefetch *p = calloc(1, sizeof *p);
-    if (!p || !(p->ring = malloc(PF_RING))) {
-        free(p);
+    if (!p)
         return NULL;
-    }
     pthread_mutex_init(&p->lock, NULL);
     pthread_cond_init(&p->cv, NULL);
     c->pf = p;
@@ -256,7 +443,6 @@ static prefetch *pf_get(carve *c)
         c->pf = NULL;
         pthread_mutex_destroy(&p->lock);
         pthread_cond_destroy(&p->cv);
-        free(p->ring);
         free(p);
         tried = -1;
         return NULL;
@@ -272,15 +458,22 @@ static void pf_idle(prefetch *p)
         pthread_cond_wait(&p->cv, &p->lock);
 }
 
-/* Reads ahead [from, stop) of rd/src from now on. */
-static void pf_start(prefetch *p, carve_read_fn rd, void *src, uint64_t from, uint64_t stop)
+/* Reads ahead stream offsets [from, stop) of rd/src (stream offset 0 at source offset origin)
+ * from now on; the stream holds bytes from keep on, anchors are marked below wm. */
+static void pf_start(carve *c, prefetch *p, carve_read_fn rd, void *src, uint64_t origin,
+                     uint64_t keep, uint64_t wm, uint64_t from, uint64_t stop)
 {
+    if (c->advise && from < stop)
+        c->advise(src, origin + from, stop - from < PF_ADVISE + PF_PIECE ? stop - from
+                                                                         : PF_ADVISE + PF_PIECE);
     pthread_mutex_lock(&p->lock);
     pf_idle(p);
     p->rd = rd;
     p->src = src;
-    p->head = p->fill = 0;
-    p->take = p->fetch = from;
+    p->origin = origin;
+    p->keep = keep;
+    p->wm = wm;
+    p->fetch = from;
     p->stop = stop;
     p->failed = 0;
     p->active = 1;
@@ -295,33 +488,33 @@ static void pf_stop(prefetch *p)
     pthread_mutex_unlock(&p->lock);
 }
 
-/* Copies the next n source bytes (at p->take) to dst: 0, or -1 when a read in them failed. */
-static int pf_take(prefetch *p, uint8_t *dst, size_t n)
+/* Waits until stream offsets up to `to` are in the ring, telling the thread that the stream
+ * holds bytes from keep on: 0 (*wm: anchors are marked below it), or -1 when a read in them
+ * failed (the thread is then idle). */
+static int pf_take(prefetch *p, uint64_t keep, uint64_t to, uint64_t *wm)
 {
-    size_t got = 0;
     pthread_mutex_lock(&p->lock);
-    while (got < n) {
-        while (p->fill == 0 && !p->failed && p->active)
-            pthread_cond_wait(&p->cv, &p->lock);
-        if (p->fill == 0) {
-            pthread_mutex_unlock(&p->lock);
-            return -1;
-        }
-        size_t k = n - got < p->fill ? n - got : p->fill;
-        if (k > PF_RING - p->head)
-            k = PF_RING - p->head;
-        const uint8_t *from = p->ring + p->head;
-        pthread_mutex_unlock(&p->lock);
-        memcpy(dst + got, from, k); /* filled bytes: the thread writes only past them */
-        pthread_mutex_lock(&p->lock);
-        p->head = (p->head + k) % PF_RING;
-        p->fill -= k;
-        p->take += k;
-        got += k;
+    p->keep = keep;
+    pthread_cond_broadcast(&p->cv);
+    while (p->fetch < to && !p->failed && p->active)
+        pthread_cond_wait(&p->cv, &p->lock);
+    int r = p->fetch >= to ? 0 : -1;
+    if (r < 0)
+        pf_idle(p);
+    *wm = p->wm;
+    pthread_mutex_unlock(&p->lock);
+    return r;
+}
+
+/* The stream holds bytes from keep on (no longer those below): the thread may read over them. */
+static void pf_release(prefetch *p, uint64_t keep)
+{
+    pthread_mutex_lock(&p->lock);
+    if (keep > p->keep) {
+        p->keep = keep;
         pthread_cond_broadcast(&p->cv);
     }
     pthread_mutex_unlock(&p->lock);
-    return 0;
 }
 
 static void pf_free(prefetch *p)
@@ -335,7 +528,6 @@ static void pf_free(prefetch *p)
     pthread_join(p->th, NULL);
     pthread_mutex_destroy(&p->lock);
     pthread_cond_destroy(&p->cv);
-    free(p->ring);
     free(p);
 }
 
@@ -354,11 +546,12 @@ static void report(carve *c, int cat, const char *object, int64_t off, const cha
     husk_diag_report(c->diag, "carve", object, off, "%s", msg);
 }
 
-static int stream_init(stream *s, carve *c, size_t carry, size_t window)
+static int stream_init(stream *s, carve *c, size_t carry, size_t window, int ring)
 {
     s->c = c;
     s->cap = carry + window;
-    s->buf = malloc(s->cap);
+    s->ring = ring;
+    s->buf = ring ? c->ring.mem : malloc(s->cap);
     return s->buf ? 0 : -1;
 }
 
@@ -367,6 +560,10 @@ static void stream_reset(stream *s, uint64_t origin, uint32_t bs, const char *wh
 {
     s->len = 0;
     s->base = 0;
+    s->wm = 0;
+    s->pub = 0;
+    if (s->ring)
+        s->buf = s->c->ring.mem;
     s->next_blk = bs ? 0 : NONE;
     s->next_log = s->next_loc = 0;
     s->nl_from = NONE;
@@ -378,6 +575,26 @@ static void stream_reset(stream *s, uint64_t origin, uint32_t bs, const char *wh
     s->rd = NULL;
     s->src = NULL;
     s->sink_rc = 0;
+}
+
+/*
+ * While a window is scanned, the bytes before every kind's next position are no longer
+ * needed (candidates are decided in order from there): telling the read-ahead so, a MiB at
+ * a time, lets it read the next window meanwhile instead of after the scan (a window is
+ * larger than the ring's room beyond the stream's buffer). The bytes are dropped as always
+ * at the end of stream_scan.
+ */
+static void stream_release(stream *s)
+{
+    uint64_t k = s->next_log < s->next_loc ? s->next_log : s->next_loc;
+    if (s->next_blk < k)
+        k = s->next_blk;
+    if (k > s->base + s->len)
+        k = s->base + s->len;
+    if (k >= s->pub + PF_PIECE) {
+        pf_release(s->c->pf, k);
+        s->pub = k;
+    }
 }
 
 static uint64_t budget_left(uint64_t base, unsigned factor, uint64_t scanned, uint64_t used)
@@ -402,21 +619,28 @@ static int may_validate(carve *c, const char *where, uint64_t at)
     return 0;
 }
 
-/* Reports one artefact unless its digest was seen before. Returns 0, >0 to stop, <0. */
-static int emit(stream *s, husk_carve_kind kind, const uint8_t *data, size_t len, uint64_t pos,
-                husk_err *err)
+/* The deduplication key of an artefact: 64 bits of the SHA-256 of its kind and bytes. */
+static int digest_key(carve *c, husk_carve_kind kind, const uint8_t *data, size_t len,
+                      uint64_t *key, husk_err *err)
 {
-    carve *c = s->c;
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned mdlen = 0;
     unsigned char k = (unsigned char)kind;
     if (!EVP_DigestInit_ex(c->md, c->sha256, NULL) || !EVP_DigestUpdate(c->md, &k, 1) ||
         !EVP_DigestUpdate(c->md, data, len) || !EVP_DigestFinal_ex(c->md, md, &mdlen))
         return husk_err_set(err, HUSK_E_NOMEM, "SHA-256 failed");
-    uint64_t key;
-    memcpy(&key, md, sizeof key);
-    if (key == 0)
-        key = 1;
+    memcpy(key, md, sizeof *key);
+    if (*key == 0)
+        *key = 1;
+    return 0;
+}
+
+/* Reports one artefact (whose key is digest_key's) unless its key was seen before; parsed is
+ * passed on to the callback (husk_carved.parsed). Returns 0, >0 to stop, <0. */
+static int emit_key(stream *s, husk_carve_kind kind, const uint8_t *data, size_t len,
+                    uint64_t pos, uint64_t key, const void *parsed, husk_err *err)
+{
+    carve *c = s->c;
     int r = hset_add(&c->seen, key);
     if (r < 0)
         return husk_err_set(err, HUSK_E_NOMEM, "out of memory");
@@ -438,7 +662,8 @@ static int emit(stream *s, husk_carve_kind kind, const uint8_t *data, size_t len
                      s->in_gzip ? s->origin : s->origin + pos,
                      s->where,
                      s->in_gzip,
-                     s->in_gzip ? pos : 0};
+                     s->in_gzip ? pos : 0,
+                     parsed};
     c->st.found[kind]++;
     r = c->cb(&a, c->ctx);
     if (r > 0)
@@ -449,6 +674,16 @@ static int emit(stream *s, husk_carve_kind kind, const uint8_t *data, size_t len
             husk_err_set(err, HUSK_E_IO, "the carve callback failed");
     }
     return r;
+}
+
+/* Reports one artefact unless its digest was seen before. Returns 0, >0 to stop, <0. */
+static int emit(stream *s, husk_carve_kind kind, const uint8_t *data, size_t len, uint64_t pos,
+                const void *parsed, husk_err *err)
+{
+    uint64_t key;
+    if (digest_key(s->c, kind, data, len, &key, err) < 0)
+        return -HUSK_E_NOMEM;
+    return emit_key(s, kind, data, len, pos, key, parsed, err);
 }
 
 /* ---- config.v2.json and hostconfig.json ---------------------------------------------------- */
@@ -519,6 +754,307 @@ static int classify(json_t *j)
     return -1;
 }
 
+/*
+ * A fast path for configs. jansson builds a tree of the whole object (a few thousand nodes for
+ * a config.v2.json, most of the carver's time on a node with many of them) only for the
+ * carver to look at five keys. carve_fast_config reads the object once, building nothing,
+ * and decides when the object is plain JSON that jansson is sure to take as it is: ASCII or
+ * valid UTF-8 in strings, the usual escapes and \u escapes other than NUL and surrogates,
+ * integers of at most 18 digits, at most MAX_NESTING deep. Anything else (reals,
+ * big integers, those escapes, anything jansson might refuse) is left to jansson, which then
+ * decides and explains, as before. Values are taken as jansson keeps them: the last one of a
+ * repeated key.
+ */
+enum { FK_ID, FK_NAME, FK_STATE, FK_CONFIG, FK_LOGCONFIG, FK_NETWORKMODE, FK_RESTARTPOLICY, FK_N };
+static const char *const fk_names[FK_N] = {"ID",        "Name",        "State",        "Config",
+                                           "LogConfig", "NetworkMode", "RestartPolicy"};
+enum { FT_NONE, FT_STRING, FT_OBJECT, FT_OTHER };
+
+typedef struct fj {
+    const uint8_t *p;
+    size_t i, n;
+    husk_strbuf *sb; /* decoded strings that are kept */
+    int type[FK_N];
+    size_t str[FK_N]; /* offset in sb of a kept string value */
+    int log_type;     /* FT_STRING when the last LogConfig's last Type is a string */
+    size_t log_type_at;
+    unsigned depth;
+} fj;
+
+static void fj_ws(fj *f)
+{
+    while (f->i < f->n && (f->p[f->i] == ' ' || f->p[f->i] == '\t' || f->p[f->i] == '\n' ||
+                           f->p[f->i] == '\r'))
+        f->i++;
+}
+
+static int fj_hex(uint8_t ch)
+{
+    if (ch >= '0' && ch <= '9')
+        return ch - '0';
+    if (ch >= 'a' && ch <= 'f')
+        return ch - 'a' + 10;
+    if (ch >= 'A' && ch <= 'F')
+        return ch - 'A' + 10;
+    return -1;
+}
+
+/*
+ * The string at f->i (a '"'). Decoded into sb (NUL-terminated there, *at its offset) when
+ * keep, into key[] (up to 15 bytes; *klen its length, 16 when longer) when key is not NULL.
+ * 0, or -1: not sure (left to jansson).
+ */
+static int fj_string(fj *f, int keep, size_t *at, char key[16], size_t *klen)
+{
+    size_t kl = 0;
+    if (keep)
+        *at = f->sb->len;
+    f->i++;
+    for (;;) {
+        size_t run = f->i;
+        while (f->i < f->n && f->p[f->i] >= 0x20 && f->p[f->i] < 0x80 && f->p[f->i] != '"' &&
+               f->p[f->i] != '\\')
+            f->i++;
+        size_t rn = f->i - run;
+        if (rn && keep && husk_sb_add(f->sb, f->p + run, rn) < 0)
+            return -1;
+        if (rn && key) {
+            if (kl + rn < 16)
+                memcpy(key + kl, f->p + run, rn);
+            kl = kl + rn < 16 ? kl + rn : 16;
+        }
+        if (f->i >= f->n)
+            return -1;
+        uint8_t ch = f->p[f->i];
+        char out[4];
+        size_t on;
+        if (ch == '"') {
+            f->i++;
+            break;
+        } else if (ch < 0x20) {
+            return -1;
+        } else if (ch >= 0x80) {
+            uint32_t cp;
+            on = husk_utf8_seq(f->p + f->i, f->n - f->i, &cp);
+            if (on == 0)
+                return -1;
+            memcpy(out, f->p + f->i, on);
+            f->i += on;
+        } else { /* a backslash */
+            if (f->i + 1 >= f->n)
+                return -1;
+            uint8_t e = f->p[f->i + 1];
+            static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
+            const char *k = e ? strchr(from, e) : NULL;
+            if (k) {
+                out[0] = to[k - from];
+                on = 1;
+                f->i += 2;
+            } else if (e == 'u' && f->i + 6 <= f->n) {
+                int v = 0;
+                for (int d = 0; d < 4; d++) {
+                    int h = fj_hex(f->p[f->i + 2 + d]);
+                    if (h < 0)
+                        return -1;
+                    v = v << 4 | h;
+                }
+                if (v == 0 || (v >= 0xD800 && v <= 0xDFFF))
+                    return -1; /* NUL, surrogates: jansson's rules, left to it */
+                if (v < 0x80) {
+                    out[0] = (char)v;
+                    on = 1;
+                } else if (v < 0x800) {
+                    out[0] = (char)(0xC0 | v >> 6);
+                    out[1] = (char)(0x80 | (v & 0x3F));
+                    on = 2;
+                } else {
+                    out[0] = (char)(0xE0 | v >> 12);
+                    out[1] = (char)(0x80 | ((v >> 6) & 0x3F));
+                    out[2] = (char)(0x80 | (v & 0x3F));
+                    on = 3;
+                }
+                f->i += 6;
+            } else {
+                return -1;
+            }
+        }
+        if (keep && husk_sb_add(f->sb, out, on) < 0)
+            return -1;
+        if (key) {
+            if (kl + on < 16)
+                memcpy(key + kl, out, on);
+            kl = kl + on < 16 ? kl + on : 16;
+        }
+    }
+    if (keep && husk_sb_add(f->sb, "", 1) < 0) /* the NUL */
+        return -1;
+    if (key) {
+        key[kl < 16 ? kl : 15] = '\0';
+        *klen = kl;
+    }
+    return 0;
+}
+
+static int fj_value(fj *f, int *type, int keep, size_t *at, int logconfig);
+
+/* The object at f->i (a '{'). logconfig: a LogConfig object (its Type is kept); top: the
+ * config's own object (its keys are looked at). */
+static int fj_object(fj *f, int top, int logconfig)
+{
+    if (++f->depth > MAX_NESTING)
+        return -1;
+    f->i++;
+    fj_ws(f);
+    if (f->i < f->n && f->p[f->i] == '}') {
+        f->i++;
+        f->depth--;
+        return 0;
+    }
+    for (;;) {
+        if (f->i >= f->n || f->p[f->i] != '"')
+            return -1;
+        char key[16] = "";
+        size_t klen = 0;
+        if (fj_string(f, 0, NULL, (top || logconfig) ? key : NULL, &klen) < 0)
+            return -1;
+        fj_ws(f);
+        if (f->i >= f->n || f->p[f->i] != ':')
+            return -1;
+        f->i++;
+        fj_ws(f);
+        int k = -1;
+        for (int j = 0; top && j < FK_N && klen < 16; j++)
+            if (strcmp(key, fk_names[j]) == 0)
+                k = j;
+        int type, keep = k == FK_ID || k == FK_NAME || k == FK_NETWORKMODE;
+        int is_type = logconfig && klen == 4 && strcmp(key, "Type") == 0;
+        size_t at = 0;
+        if (k == FK_LOGCONFIG)
+            f->log_type = FT_NONE; /* a later LogConfig replaces the earlier one */
+        if (fj_value(f, &type, keep || is_type, &at, k == FK_LOGCONFIG) < 0)
+            return -1;
+        if (k >= 0) {
+            f->type[k] = type;
+            f->str[k] = at;
+        }
+        if (is_type) {
+            f->log_type = type;
+            f->log_type_at = at;
+        }
+        fj_ws(f);
+        if (f->i < f->n && f->p[f->i] == ',') {
+            f->i++;
+            fj_ws(f);
+            continue;
+        }
+        if (f->i < f->n && f->p[f->i] == '}') {
+            f->i++;
+            f->depth--;
+            return 0;
+        }
+        return -1;
+    }
+}
+
+static int fj_value(fj *f, int *type, int keep, size_t *at, int logconfig)
+{
+    if (f->i >= f->n)
+        return -1;
+    uint8_t ch = f->p[f->i];
+    *type = FT_OTHER;
+    if (ch == '{') {
+        *type = FT_OBJECT;
+        return fj_object(f, 0, logconfig);
+    }
+    if (ch == '[') {
+        if (++f->depth > MAX_NESTING)
+            return -1;
+        f->i++;
+        fj_ws(f);
+        if (f->i < f->n && f->p[f->i] == ']') {
+            f->i++;
+            f->depth--;
+            return 0;
+        }
+        for (;;) {
+            int t;
+            if (fj_value(f, &t, 0, NULL, 0) < 0)
+                return -1;
+            fj_ws(f);
+            if (f->i < f->n && f->p[f->i] == ',') {
+                f->i++;
+                fj_ws(f);
+                continue;
+            }
+            if (f->i < f->n && f->p[f->i] == ']') {
+                f->i++;
+                f->depth--;
+                return 0;
+            }
+            return -1;
+        }
+    }
+    if (ch == '"') {
+        *type = FT_STRING;
+        return fj_string(f, keep, at, NULL, NULL);
+    }
+    if (ch == '-' || (ch >= '0' && ch <= '9')) {
+        size_t d0;
+        if (ch == '-')
+            f->i++;
+        d0 = f->i;
+        while (f->i < f->n && f->p[f->i] >= '0' && f->p[f->i] <= '9')
+            f->i++;
+        size_t nd = f->i - d0;
+        if (nd == 0 || nd > 18 || (nd > 1 && f->p[d0] == '0'))
+            return -1;
+        if (f->i < f->n && (f->p[f->i] == '.' || f->p[f->i] == 'e' || f->p[f->i] == 'E'))
+            return -1; /* a real: left to jansson */
+        return 0;
+    }
+    static const char *const lit[] = {"true", "false", "null"};
+    for (int k = 0; k < 3; k++) {
+        size_t l = strlen(lit[k]);
+        if (f->n - f->i >= l && memcmp(f->p + f->i, lit[k], l) == 0) {
+            f->i += l;
+            if (f->i < f->n && ((f->p[f->i] | 0x20) >= 'a' && (f->p[f->i] | 0x20) <= 'z'))
+                return -1;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+/* 1 when the object q[0..n) (q[0] == '{', its braces matched) was decided here: *kind is
+ * config, hostconfig or -1 (JSON, but not such a file), *cfg what it says (strings in sb);
+ * 0 when it is left to jansson. */
+int carve_fast_config(const uint8_t *q, size_t n, husk_strbuf *sb, int *kind,
+                      husk_carved_config *cfg)
+{
+    fj f = {q, 0, n, sb, {0}, {0}, FT_NONE, 0, 0};
+    husk_sb_reset(sb);
+    if (fj_object(&f, 1, 0) < 0 || f.i != n)
+        return 0;
+    const char *str[FK_N] = {0};
+    for (int k = 0; k < FK_N; k++)
+        if (f.type[k] == FT_STRING)
+            str[k] = sb->buf + f.str[k];
+    cfg->id = str[FK_ID];
+    cfg->name = str[FK_NAME];
+    cfg->network_mode = str[FK_NETWORKMODE];
+    cfg->log_driver = f.type[FK_LOGCONFIG] == FT_OBJECT && f.log_type == FT_STRING
+                          ? sb->buf + f.log_type_at
+                          : NULL;
+    if (is_hex64(cfg->id) && f.type[FK_STATE] == FT_OBJECT && f.type[FK_CONFIG] == FT_OBJECT)
+        *kind = HUSK_CARVE_CONFIG;
+    else if (f.type[FK_LOGCONFIG] == FT_OBJECT && cfg->network_mode &&
+             f.type[FK_RESTARTPOLICY] == FT_OBJECT)
+        *kind = HUSK_CARVE_HOSTCONFIG;
+    else
+        *kind = -1;
+    return 1;
+}
+
 /* For reports on fragments: the container ID named near the start, or "". */
 static void fragment_id(const uint8_t *q, size_t n, char id[65])
 {
@@ -579,20 +1115,47 @@ static int try_object(stream *s, uint64_t p, int *need, husk_err *err)
             config_fragment(s, p, q, avail, "not JSON up to its end: overwritten or cut");
         return 0;
     }
+    size_t len = n < avail && q[n] == '\n' ? n + 1 : n;
+    husk_carved_config cfg;
+    int kind;
+    if (carve_fast_config(q, n, &c->cfgstr, &kind, &cfg)) {
+        if (kind < 0) {
+            config_fragment(s, p, q, avail, "its keys are not those of the file");
+            return 0;
+        }
+        return emit(s, (husk_carve_kind)kind, q, len, p, &cfg, err);
+    }
+    /* Left to jansson. These bytes reported before as a config or a host config are that
+     * again (what they are depends on the bytes alone): a duplicate, known without parsing
+     * them again. */
+    uint64_t key[2];
+    for (int k = HUSK_CARVE_CONFIG; k <= HUSK_CARVE_HOSTCONFIG; k++) {
+        if (digest_key(c, (husk_carve_kind)k, q, len, &key[k], err) < 0)
+            return -HUSK_E_NOMEM;
+        if (hset_has(&c->seen, key[k])) {
+            c->st.duplicates++;
+            return 0;
+        }
+    }
     json_error_t je;
     json_t *j = json_loadb((const char *)q, n, 0, &je);
     if (!j) {
         config_fragment(s, p, q, avail, je.text);
         return 0;
     }
-    int kind = classify(j);
-    json_decref(j);
+    kind = classify(j);
     if (kind < 0) {
+        json_decref(j);
         config_fragment(s, p, q, avail, "its keys are not those of the file");
         return 0;
     }
-    size_t len = n < avail && q[n] == '\n' ? n + 1 : n;
-    return emit(s, (husk_carve_kind)kind, q, len, p, err);
+    cfg.id = json_string_value(json_object_get(j, "ID"));
+    cfg.name = json_string_value(json_object_get(j, "Name"));
+    cfg.log_driver = json_string_value(json_object_get(json_object_get(j, "LogConfig"), "Type"));
+    cfg.network_mode = json_string_value(json_object_get(j, "NetworkMode"));
+    int r = emit_key(s, (husk_carve_kind)kind, q, len, p, key[kind], &cfg, err);
+    json_decref(j);
+    return r;
 }
 
 /* ---- gzip members ------------------------------------------------------------------------- */
@@ -761,7 +1324,7 @@ static int try_jsonlog(stream *s, uint64_t p, uint64_t *after, int *need, husk_e
         return husk_err_set(err, HUSK_E_NOMEM, "out of memory");
     if (r != 0 || !e.time.present || !stream_name_ok(e.stream))
         return 0;
-    r = emit(s, HUSK_CARVE_JSONLOG, (const uint8_t *)q, n, p, err);
+    r = emit(s, HUSK_CARVE_JSONLOG, (const uint8_t *)q, n, p, &e, err);
     *after = nl + 1;
     return r;
 }
@@ -802,7 +1365,7 @@ static int try_local(stream *s, uint64_t p, uint64_t *after, int *need, husk_err
         return husk_err_set(err, HUSK_E_NOMEM, "out of memory");
     if (r != 0 || !stream_name_ok(e.stream) || e.time.sec < MIN_TIME || e.time.sec >= MAX_TIME)
         return 0;
-    r = emit(s, HUSK_CARVE_LOCALLOG, q, (size_t)len + 8, p, err);
+    r = emit(s, HUSK_CARVE_LOCALLOG, q, (size_t)len + 8, p, &e, err);
     *after = p + len + 8;
     return r;
 }
@@ -829,26 +1392,119 @@ static uint64_t next_block(stream *s)
     return p < end ? p : NONE;
 }
 
+#define NOPOS SIZE_MAX
+
+/*
+ * Index of the first whole anchor (alen >= 2 bytes) in b[i, end), or NOPOS. Where SSE2 is
+ * at hand, 16 positions at a time are tested for the anchor's first byte there and its last
+ * byte alen - 1 further on, and only those holding both are compared: in random bytes one
+ * position in 65,536 instead of one in 256 (memchr on the first byte stopped at every
+ * occurrence of it, a call each time).
+ */
+static size_t find_anchor(const uint8_t *b, size_t i, size_t end, const char *anchor, size_t alen)
+{
+    if (end < alen)
+        return NOPOS;
+    size_t last = end - alen; /* the last position where a whole anchor fits */
+#ifdef __SSE2__
+    const __m128i f = _mm_set1_epi8(anchor[0]), l = _mm_set1_epi8(anchor[alen - 1]);
+    while (i <= last && last - i >= 31) { /* b[i, i + 32 + alen - 1) is within b[0, end) */
+        const uint8_t *q = b + i;
+        __m128i x0 = _mm_loadu_si128((const __m128i *)q);
+        __m128i x1 = _mm_loadu_si128((const __m128i *)(q + 16));
+        __m128i y0 = _mm_loadu_si128((const __m128i *)(q + alen - 1));
+        __m128i y1 = _mm_loadu_si128((const __m128i *)(q + alen - 1 + 16));
+        uint32_t m = (uint32_t)_mm_movemask_epi8(
+                         _mm_and_si128(_mm_cmpeq_epi8(x0, f), _mm_cmpeq_epi8(y0, l))) |
+                     (uint32_t)_mm_movemask_epi8(
+                         _mm_and_si128(_mm_cmpeq_epi8(x1, f), _mm_cmpeq_epi8(y1, l)))
+                         << 16;
+        while (m) {
+            unsigned k = (unsigned)__builtin_ctz(m);
+            if (memcmp(q + k + 1, anchor + 1, alen - 2) == 0)
+                return i + k;
+            m &= m - 1;
+        }
+        i += 32;
+    }
+#endif
+    for (; i <= last; i++)
+        if (b[i] == (uint8_t)anchor[0] && memcmp(b + i, anchor, alen) == 0)
+            return i;
+    return NOPOS;
+}
+
 /*
  * First position at or after *from (searching from *from + lead) where anchor starts, minus
  * lead; NONE when there is none yet. An anchor cut by the end of the bytes at hand is
- * returned too unless the stream is final (its candidate then waits for more bytes).
+ * returned too unless the stream is final (its candidate then waits for more bytes): whole
+ * anchors all start before such a cut one, so it is looked for when there is no whole one.
  */
+/* The first position in [from, to) marked in the ring's bits where anchor starts, or NONE.
+ * The summary (ring.sum) skips 4,096 positions without a mark at a time. */
+static uint64_t marked_anchor(stream *s, uint64_t from, uint64_t to, const char *anchor,
+                              size_t alen)
+{
+    const carve *c = s->c;
+    size_t size = c->ring.size;
+    uint64_t x = from & ~(uint64_t)63;
+    while (x < to) {
+        size_t wi = (size_t)((x % size) / 64);
+        uint64_t sm = __atomic_load_n(&c->ring.sum[wi / 64], __ATOMIC_RELAXED) >> (wi % 64);
+        if (!sm) {
+            x += (uint64_t)(64 - wi % 64) * 64; /* to the next summary word */
+            continue;
+        }
+        unsigned z = (unsigned)__builtin_ctzll(sm);
+        x += (uint64_t)z * 64;
+        if (x >= to)
+            break;
+        uint64_t w = c->ring.bits[wi + z];
+        if (x < from)
+            w &= ~(uint64_t)0 << (from - x);
+        while (w) {
+            uint64_t p = x + (uint64_t)__builtin_ctzll(w);
+            if (p >= to)
+                return NONE;
+            if (memcmp(s->buf + (p - s->base), anchor, alen) == 0)
+                return p;
+            w &= w - 1;
+        }
+        x += 64;
+    }
+    return NONE;
+}
+
 static uint64_t next_anchor(stream *s, uint64_t *from, size_t lead, const char *anchor, size_t alen)
 {
     uint64_t end = s->base + s->len, a = *from + lead;
-    while (a < end) {
-        const uint8_t *q = s->buf + (a - s->base);
-        const uint8_t *hit = memchr(q, anchor[0], (size_t)(end - a));
-        if (!hit)
-            break;
-        a += (uint64_t)(hit - q);
-        size_t have = end - a < alen ? (size_t)(end - a) : alen;
-        if (memcmp(hit, anchor, have) == 0 && (have == alen || !s->final)) {
-            *from = a - lead;
+    if (a < end) {
+        uint64_t k = NONE;
+        size_t i = (size_t)(a - s->base);
+        /* whole anchors start below fit; below wm the ring's bits say where */
+        uint64_t fit = end >= alen ? end - alen + 1 : 0;
+        uint64_t marked = s->wm < fit ? s->wm : fit;
+        if (s->ring && a < marked) {
+            k = marked_anchor(s, a, marked, anchor, alen);
+            i = (size_t)(marked - s->base);
+        }
+        if (k == NONE) {
+            size_t f = find_anchor(s->buf, i, s->len, anchor, alen);
+            if (f != NOPOS)
+                k = s->base + f;
+        }
+        if (k == NONE && !s->final) {
+            size_t t = s->len >= alen ? s->len - alen + 1 : 0;
+            for (t = t > i ? t : i; t < s->len; t++)
+                if (memcmp(s->buf + t, anchor, s->len - t) == 0) {
+                    k = s->base + t;
+                    break;
+                }
+        }
+        if (k != NONE) {
+            *from = k - lead;
             return *from;
         }
-        a++;
     }
     /* every anchor before end was looked at: candidates start at end - lead or later */
     if (s->final)
@@ -886,6 +1542,8 @@ static int stream_scan(stream *s, int final, husk_err *err)
     for (;;) {
         if (s->c->stopped)
             return 1;
+        if (s->ring && s->c->pf)
+            stream_release(s);
         uint64_t pb = s->bs ? next_block(s) : NONE;
         uint64_t pl = next_anchor(s, &s->next_log, 0, log_anchor, sizeof log_anchor - 1);
         uint64_t pf = next_anchor(s, &s->next_loc, 4, local_anchor, sizeof local_anchor - 1);
@@ -922,7 +1580,10 @@ static int stream_scan(stream *s, int final, husk_err *err)
         keep = end;
     if (keep > s->base) {
         size_t drop = (size_t)(keep - s->base);
-        memmove(s->buf, s->buf + drop, s->len - drop);
+        if (s->ring)
+            s->buf = s->c->ring.mem + keep % s->c->ring.size;
+        else
+            memmove(s->buf, s->buf + drop, s->len - drop);
         s->len -= drop;
         s->base = keep;
     }
@@ -954,9 +1615,20 @@ int carve_new(const carve_limits *lim, husk_carve_cb cb, void *ctx, husk_diag *d
     c->md = EVP_MD_CTX_new();
     c->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
     c->zin = malloc(ZIN_CHUNK);
+    /* the ring: the stream's buffer and room to read ahead, in whole pages */
+    size_t page = (size_t)sysconf(_SC_PAGESIZE), cap = all + c->lim.window;
+    size_t size = cap <= SIZE_MAX / 4 - PF_RING ? cap + PF_RING : 0;
+    if (page < 64 || page % 64)
+        page = 4096;
+    size = size ? (size + page - 1) / page * page : 0;
+    size = (size + 4095) / 4096 * 4096; /* whole summary words */
+    if (size && c->lim.window && !c->lim.no_ring &&
+        (c->ring.bits = calloc(size / 64, sizeof(uint64_t))) &&
+        (c->ring.sum = calloc(size / 4096, sizeof(uint64_t))) && (c->ring.mem = ring_map(size)))
+        c->ring.size = size;
     if (!c->md || !c->sha256 || !c->zin || c->lim.window == 0 ||
-        stream_init(&c->disk, c, all, c->lim.window) < 0 ||
-        stream_init(&c->inner, c, logs, inner_window) < 0) {
+        stream_init(&c->disk, c, all, c->lim.window, c->ring.mem != NULL) < 0 ||
+        stream_init(&c->inner, c, logs, inner_window, 0) < 0) {
         carve_free(c);
         return husk_err_set(err, HUSK_E_NOMEM, "out of memory");
     }
@@ -1013,7 +1685,7 @@ int carve_region(carve *c, carve_read_fn rd, void *src, uint64_t start, uint64_t
     uint64_t pos = start, stop = start + len;
     prefetch *pf = len >= PF_MIN ? pf_get(c) : NULL;
     if (pf)
-        pf_start(pf, rd, src, start, stop);
+        pf_start(c, pf, rd, src, start, 0, 0, 0, len);
     while (pos < stop) {
         size_t n = s->cap - s->len;
         if (n == 0) { /* cannot happen (see carve_new); never spin on it */
@@ -1025,10 +1697,11 @@ int carve_region(carve *c, carve_read_fn rd, void *src, uint64_t start, uint64_t
             n = (size_t)(stop - pos);
         else if (n > 4096)
             n -= n % 4096; /* libtsk reads whole sectors straight into buf, others via a copy */
-        if (!pf || pf_take(pf, s->buf + s->len, n) < 0) {
+        uint64_t at = pos - start; /* stream offset */
+        if (!pf || pf_take(pf, s->base, at + n, &s->wm) < 0) {
             read_window(c, rd, src, pos, s->buf + s->len, n, block_size, where);
             if (pf)
-                pf_start(pf, rd, src, pos + n, stop);
+                pf_start(c, pf, rd, src, start, s->base, s->wm, at + n, len);
         }
         s->len += n;
         pos += n;
@@ -1049,6 +1722,11 @@ int carve_region(carve *c, carve_read_fn rd, void *src, uint64_t start, uint64_t
     if (pf)
         pf_stop(pf);
     return 0;
+}
+
+void carve_set_advise(carve *c, carve_advise_fn fn)
+{
+    c->advise = fn;
 }
 
 void carve_set_progress(carve *c, const husk_progress *p, uint64_t total)
@@ -1076,12 +1754,18 @@ void carve_free(carve *c)
         return;
     pf_free(c->pf);
     pthread_mutex_destroy(&c->io);
+    if (c->ring.mem)
+        munmap(c->ring.mem, 2 * c->ring.size);
+    free(c->ring.bits);
+    free(c->ring.sum);
     free(c->seen.slot);
     EVP_MD_CTX_free(c->md);
     EVP_MD_free(c->sha256);
     husk_sb_release(&c->scratch);
+    husk_sb_release(&c->cfgstr);
     free(c->zin);
-    free(c->disk.buf);
+    if (!c->disk.ring)
+        free(c->disk.buf);
     free(c->inner.buf);
     free(c);
 }
@@ -1094,7 +1778,44 @@ typedef struct fs_src {
     husk_fs *fs;
     const char *where;
     husk_diag *diag; /* the caller's */
+    int fd;          /* a raw image's file, for posix_fadvise only; -1 for other images */
 } fs_src;
+
+/* Asks the kernel to start reading bytes of a raw image that carving reads next: from disk
+ * the reads are then in flight together instead of one after the other (it reads nothing
+ * itself, changes nothing; the bytes are still read through libtsk). */
+static void fs_advise(void *vsrc, uint64_t off, uint64_t len)
+{
+    fs_src *s = vsrc;
+    if (s->fd < 0 || off > s->fs->size)
+        return;
+    if (len > s->fs->size - off)
+        len = s->fs->size - off;
+    if (len)
+        (void)posix_fadvise(s->fd, (off_t)(s->fs->offset + off), (off_t)len, POSIX_FADV_WILLNEED);
+}
+
+/* The next stretch of free space, told before the current one is carved: its first bytes. */
+static void fs_hint(uint64_t off, uint64_t len, void *ctx)
+{
+    fs_advise(ctx, off, len < PF_ADVISE ? len : PF_ADVISE);
+}
+
+/* A file of its own on the raw image (one segment, a regular file of the image's size), for
+ * fs_advise; -1 when there is none. */
+static int raw_fd(TSK_IMG_INFO *img)
+{
+    if (!img || img->itype != TSK_IMG_TYPE_RAW || img->num_img != 1 || !img->images ||
+        !img->images[0])
+        return -1;
+    int fd = open(img->images[0], O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd >= 0 && (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size != img->size)) {
+        close(fd);
+        fd = -1;
+    }
+    return fd;
+}
 
 /* The free-space walkers report only damaged metadata: count it, then pass it on. */
 static void walker_report(void *ctx, const char *phase, const char *object, int64_t off,
@@ -1138,7 +1859,7 @@ int husk_carve_fs_progress(husk_fs *fs, husk_carve_cb cb, void *ctx, husk_diag *
     if (st)
         memset(st, 0, sizeof *st);
     int ext4 = husk_fs_is_ext4(fs);
-    fs_src src = {NULL, ext4 ? husk_ext4_image(fs) : NULL, fs, "unallocated", diag};
+    fs_src src = {NULL, ext4 ? husk_ext4_image(fs) : NULL, fs, "unallocated", diag, -1};
     uint64_t off;
     if (!ext4 && husk_xfs_image(fs, &src.img, &off, NULL) < 0)
         src.img = NULL;
@@ -1149,15 +1870,18 @@ int husk_carve_fs_progress(husk_fs *fs, husk_carve_cb cb, void *ctx, husk_diag *
     if (r < 0)
         return r;
     carve_set_progress(src.c, progress, fs->size);
+    src.fd = raw_fd(src.img);
+    if (src.fd >= 0)
+        carve_set_advise(src.c, fs_advise);
     husk_diag wdiag = {walker_report, &src, 0};
-    r = ext4 ? carve_ext4_free_runs(fs, fs_run, &src, &wdiag, err)
-             : carve_xfs_free_runs(fs, fs_run, &src, &wdiag, err);
+    r = ext4 ? carve_ext4_free_runs(fs, fs_run, fs_hint, &src, &wdiag, err)
+             : carve_xfs_free_runs(fs, fs_run, fs_hint, &src, &wdiag, err);
     /* the journal holds older copies of metadata blocks: scan it even when the bitmaps could
      * not be walked (that error is still returned) */
     if (ext4 && r != -HUSK_E_NOMEM && !src.c->stopped) {
         husk_err je = {0};
         src.where = "journal";
-        int jr = carve_ext4_journal_runs(fs, fs_run, &src, &wdiag, &je);
+        int jr = carve_ext4_journal_runs(fs, fs_run, fs_hint, &src, &wdiag, &je);
         if (jr == -HUSK_E_NOMEM || (jr < 0 && src.c->stopped)) {
             if (r >= 0) { /* memory, or the callback failed: the caller must know */
                 r = jr;
@@ -1172,6 +1896,8 @@ int husk_carve_fs_progress(husk_fs *fs, husk_carve_cb cb, void *ctx, husk_diag *
     if (st)
         *st = src.c->st;
     carve_free(src.c);
+    if (src.fd >= 0)
+        close(src.fd);
     return r < 0 ? r : 0;
 }
 

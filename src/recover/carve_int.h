@@ -19,6 +19,7 @@
 #include "husk/diag.h"
 #include "husk/err.h"
 #include "husk/recover.h"
+#include "husk/strbuf.h"
 #include "husk/vfs.h"
 
 /* Bounds on what one carving session does. Every field has a default (carve_limits_default);
@@ -34,6 +35,9 @@ typedef struct carve_limits {
     unsigned work_factor; /* ... plus this many per byte scanned (16) */
     uint64_t gzip_base;   /* inflated bytes allowed up front (1 GiB) ... */
     unsigned gzip_factor; /* ... plus this many per byte scanned (16) */
+    int no_readahead;     /* 1: no read-ahead thread (tests compare the ways; default 0) */
+    int no_ring;          /* 1: the stream in a buffer of its own, as where no ring can be
+                             mapped (tests; default 0) */
 } carve_limits;
 
 void carve_limits_default(carve_limits *l);
@@ -55,6 +59,10 @@ int carve_new(const carve_limits *lim, husk_carve_cb cb, void *ctx, husk_diag *d
  * session (later calls return at once), or a negative code (callback error, memory). */
 int carve_region(carve *c, carve_read_fn rd, void *src, uint64_t start, uint64_t len,
                  uint32_t block_size, const char *where, husk_err *err);
+/* Optional: asked (from the read-ahead thread too) to have source bytes [off, off + len) read
+ * into memory soon, without waiting for them (posix_fadvise WILLNEED on a raw image). */
+typedef void (*carve_advise_fn)(void *src, uint64_t off, uint64_t len);
+void carve_set_advise(carve *c, carve_advise_fn fn);
 /* Reports each window read to p (may be NULL) as the offset reached out of total bytes. */
 void carve_set_progress(carve *c, const husk_progress *p, uint64_t total);
 /* What the session has done so far (bytes are counted by where: "journal" or the rest). */
@@ -63,7 +71,16 @@ const husk_carve_stats *carve_get_stats(const carve *c);
 void carve_finish(carve *c);
 void carve_free(carve *c);
 
+/* Decides a JSON object q[0..n) (q[0] == '{') without jansson when it is plain JSON that
+ * jansson takes for certain: 1 with *kind (HUSK_CARVE_CONFIG, HUSK_CARVE_HOSTCONFIG or -1 for
+ * neither) and *cfg (strings kept in sb), or 0 when jansson must decide. */
+int carve_fast_config(const uint8_t *q, size_t n, husk_strbuf *sb, int *kind,
+                      husk_carved_config *cfg);
+
 /* ---- free space ------------------------------------------------------------------------ */
+
+/* Told of a stretch before the previous one is passed on (see carve_merge.hint). */
+typedef void (*carve_hint_fn)(uint64_t off, uint64_t len, void *ctx);
 
 /* A stretch of the file system: [off, off + len) in bytes from its start. */
 typedef int (*carve_run_cb)(uint64_t off, uint64_t len, void *ctx, husk_err *err);
@@ -74,6 +91,9 @@ typedef struct carve_merge {
     carve_run_cb cb;
     void *ctx;
     uint64_t off, len; /* the pending stretch; len 0 = none */
+    /* optional: told of each new stretch (its start and first run) before the pending one
+     * is passed on, so that its bytes can be asked for early (carving reads them next) */
+    carve_hint_fn hint;
 } carve_merge;
 int carve_merge_add(carve_merge *m, uint64_t off, uint64_t len, husk_err *err);
 int carve_merge_flush(carve_merge *m, husk_err *err);
@@ -85,13 +105,16 @@ int carve_bitmap_free_runs(const uint8_t *bitmap, uint64_t nbits,
                            void *ctx, husk_err *err);
 
 /* Unallocated blocks of an ext2/3/4 file system, from its block bitmaps (groups whose bitmap
- * was never initialised, BLOCK_UNINIT, never held data and are skipped). */
-int carve_ext4_free_runs(husk_fs *fs, carve_run_cb cb, void *ctx, husk_diag *diag, husk_err *err);
+ * was never initialised, BLOCK_UNINIT, never held data and are skipped). The walkers' hint
+ * (may be NULL) goes to their carve_merge. */
+int carve_ext4_free_runs(husk_fs *fs, carve_run_cb cb, carve_hint_fn hint, void *ctx,
+                         husk_diag *diag, husk_err *err);
 /* The blocks of the internal ext4 journal, in journal order; HUSK_E_NOTFOUND without one. */
-int carve_ext4_journal_runs(husk_fs *fs, carve_run_cb cb, void *ctx, husk_diag *diag,
-                            husk_err *err);
+int carve_ext4_journal_runs(husk_fs *fs, carve_run_cb cb, carve_hint_fn hint, void *ctx,
+                            husk_diag *diag, husk_err *err);
 /* Free extents of an XFS file system, from every AG's free-space-by-block B+tree. */
-int carve_xfs_free_runs(husk_fs *fs, carve_run_cb cb, void *ctx, husk_diag *diag, husk_err *err);
+int carve_xfs_free_runs(husk_fs *fs, carve_run_cb cb, carve_hint_fn hint, void *ctx,
+                        husk_diag *diag, husk_err *err);
 
 /* XFS allocation-group header (AGF, sector 1 of each AG). */
 typedef struct carve_xfs_agf {

@@ -45,6 +45,8 @@ int carve_merge_add(carve_merge *m, uint64_t off, uint64_t len, husk_err *err)
         m->len += len;
         return 0;
     }
+    if (m->hint)
+        m->hint(off, len, m->ctx);
     int r = carve_merge_flush(m, err);
     m->off = off;
     m->len = len;
@@ -156,7 +158,8 @@ static int ext4_add(uint64_t first, uint64_t count, void *ctx, husk_err *err)
     return carve_merge_add(&w->m, (w->group_first + first) * w->bs, count * w->bs, err);
 }
 
-int carve_ext4_free_runs(husk_fs *fs, carve_run_cb cb, void *ctx, husk_diag *diag, husk_err *err)
+int carve_ext4_free_runs(husk_fs *fs, carve_run_cb cb, carve_hint_fn hint, void *ctx,
+                         husk_diag *diag, husk_err *err)
 {
     TSK_IMG_INFO *img = husk_ext4_image(fs);
     if (!img)
@@ -193,7 +196,7 @@ int carve_ext4_free_runs(husk_fs *fs, carve_run_cb cb, void *ctx, husk_diag *dia
         free(bitmap);
         return husk_err_set(err, HUSK_E_NOMEM, "out of memory");
     }
-    ext4_walk w = {{cb, ctx, 0, 0}, 0, sb.block_size};
+    ext4_walk w = {{cb, ctx, 0, 0, hint}, 0, sb.block_size};
     uint64_t desc_at = UINT64_MAX; /* byte offset of the descriptor block in desc */
     unsigned bad = 0;
     r = 0;
@@ -273,7 +276,8 @@ static int journal_add(uint64_t block, uint64_t count, void *ctx)
     return 0;
 }
 
-int carve_ext4_journal_runs(husk_fs *fs, carve_run_cb cb, void *ctx, husk_diag *diag, husk_err *err)
+int carve_ext4_journal_runs(husk_fs *fs, carve_run_cb cb, carve_hint_fn hint, void *ctx,
+                            husk_diag *diag, husk_err *err)
 {
     husk_ext4_info info;
     int r = husk_ext4_get_info(fs, &info, err);
@@ -283,7 +287,7 @@ int carve_ext4_journal_runs(husk_fs *fs, carve_run_cb cb, void *ctx, husk_diag *
         return husk_err_set(err, HUSK_E_NOTFOUND, "no internal journal");
     /* the journal's physical runs rather than husk_ext4_journal_read(): carved artefacts are
      * reported at their file-system offsets, and long runs are read in large pieces */
-    journal_walk w = {{cb, ctx, 0, 0}, info.block_size, info.blocks_count, err, 0, 0, diag};
+    journal_walk w = {{cb, ctx, 0, 0, hint}, info.block_size, info.blocks_count, err, 0, 0, diag};
     r = husk_ext4_inode_runs(fs, info.journal_inum, journal_add, &w, err);
     if (w.rc != 0)
         return w.rc;
@@ -420,9 +424,10 @@ static int xfs_walk_ag(xfs_walk *w, uint32_t agno, const carve_xfs_agf *agf, hus
     }
 }
 
-int carve_xfs_free_runs(husk_fs *fs, carve_run_cb cb, void *ctx, husk_diag *diag, husk_err *err)
+int carve_xfs_free_runs(husk_fs *fs, carve_run_cb cb, carve_hint_fn hint, void *ctx,
+                        husk_diag *diag, husk_err *err)
 {
-    xfs_walk w = {.fs = fs, .m = {cb, ctx, 0, 0}, .diag = diag};
+    xfs_walk w = {.fs = fs, .m = {cb, ctx, 0, 0, hint}, .diag = diag};
     uint64_t off;
     int r = husk_xfs_image(fs, &w.img, &off, err);
     if (r < 0)

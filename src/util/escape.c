@@ -44,22 +44,46 @@ static int unsafe_cp(uint32_t cp)
            (cp >= 0x2066 && cp <= 0x2069) || cp == 0x200E || cp == 0x200F || cp == 0x061C;
 }
 
+static int add_hex(husk_strbuf *out, const char *pre, unsigned v, int digits)
+{
+    static const char hex[] = "0123456789abcdef";
+    char b[16];
+    size_t n = strlen(pre);
+    memcpy(b, pre, n);
+    for (int i = digits - 1; i >= 0; i--)
+        b[n++] = hex[(v >> (4 * i)) & 0xf];
+    return husk_sb_add(out, b, n);
+}
+
 int husk_escape_term(husk_strbuf *out, const char *s, size_t len)
 {
     const unsigned char *p = (const unsigned char *)s;
     size_t i = 0;
+    if (husk_sb_grow(out, len) < 0) /* room for the common case: nothing to escape */
+        return -1;
     while (i < len) {
+        /* printable ASCII but the backslash goes out as it is, a run at a time */
+        size_t j = i;
+        while (j < len && p[j] >= 0x20 && p[j] < 0x7F && p[j] != '\\')
+            j++;
+        if (j > i) {
+            if (husk_sb_add(out, p + i, j - i) < 0)
+                return -1;
+            i = j;
+            if (i == len)
+                break;
+        }
         uint32_t cp = 0;
         size_t n = husk_utf8_seq(p + i, len - i, &cp);
         int r;
         if (n == 0)
-            r = husk_sb_addf(out, "\\x%02x", p[i]), n = 1;
+            r = add_hex(out, "\\x", p[i], 2), n = 1;
         else if (cp == '\\')
-            r = husk_sb_adds(out, "\\\\");
+            r = husk_sb_add(out, "\\\\", 2);
         else if (cp < 0x20 || cp == 0x7F)
-            r = husk_sb_addf(out, "\\x%02x", (unsigned)cp);
-        else if (unsafe_cp(cp))
-            r = husk_sb_addf(out, "\\u{%04x}", (unsigned)cp);
+            r = add_hex(out, "\\x", cp, 2);
+        else if (unsafe_cp(cp)) /* all of them below U+10000: four digits */
+            r = add_hex(out, "\\u{", cp, 4) < 0 ? -1 : husk_sb_add(out, "}", 1);
         else
             r = husk_sb_add(out, p + i, n);
         if (r < 0)

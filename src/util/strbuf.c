@@ -29,7 +29,8 @@ int husk_sb_grow(husk_strbuf *sb, size_t extra)
 
 int husk_sb_add(husk_strbuf *sb, const void *data, size_t len)
 {
-    if (husk_sb_grow(sb, len) < 0)
+    /* room for len bytes and the NUL (len < alloc - len when allocated): no call to grow */
+    if ((!sb->alloc || len >= sb->alloc - sb->len) && husk_sb_grow(sb, len) < 0)
         return -1;
     if (len)
         memcpy(sb->buf + sb->len, data, len);

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <jansson.h>
 #include <zlib.h>
 
 #include "../../src/recover/carve_int.h"
@@ -731,6 +732,243 @@ static void test_xfs_decoders(void **state)
     assert_int_equal(carve_xfs_bno_parse(blk, 20, 0, &b, &err), -HUSK_E_FORMAT);
 }
 
+
+/* ---- the fast path for configs and the read-ahead ring ---------------------------------- */
+
+static uint64_t rnd_state = 0x9e3779b97f4a7c15ULL;
+static uint32_t rnd(void)
+{
+    rnd_state ^= rnd_state << 13;
+    rnd_state ^= rnd_state >> 7;
+    rnd_state ^= rnd_state << 17;
+    return (uint32_t)rnd_state;
+}
+
+static const char *jstr(json_t *j, const char *k)
+{
+    return json_string_value(json_object_get(j, k));
+}
+
+static void same_str(const char *a, const char *b)
+{
+    if (!a || !b)
+        assert_true(a == b);
+    else
+        assert_string_equal(a, b);
+}
+
+/* Whenever carve_fast_config decides an object, jansson takes it and says the same: same
+ * kind, same strings. Checked on real-looking configs and on many thousands of mutations of
+ * them (bytes changed, inserted, removed; escapes, UTF-8, numbers, repeated keys). */
+static void test_fast_config_agrees(void **state)
+{
+    (void)state;
+    static const char *const seeds[] = {
+        config_docker,
+        config_reordered,
+        hostconfig,
+        "{\"ID\":\"" ID1 "\",\"State\":{},\"Config\":{},\"Name\":\"/a\\u00e9\\u003c\\/\","
+        "\"Name\":\"/b\",\"Pid\":-12,\"X\":[1,true,false,null,\"\\t\",{}],\"E\":\"\xc3\xa9\"}",
+        "{\"LogConfig\":{\"Type\":\"local\"},\"LogConfig\":{\"Config\":{\"Type\":\"x\"}},"
+        "\"NetworkMode\":\"host\",\"RestartPolicy\":{}}",
+        "{\"LogConfig\":{\"Type\":1,\"Type\":\"syslog\"},\"NetworkMode\":\"\\u0062ridge\","
+        "\"RestartPolicy\":{\"Name\":\"always\"},\"\\u0049D\":\"" ID2 "\"}",
+        "{\"ID\":\"" ID1 "\",\"State\":{\"a\":[[[]]]},\"Config\":{},\"ID\":5}",
+        "{\"n\":0,\"m\":-0,\"r\":1.5,\"e\":1e3,\"big\":123456789012345678901}",
+        "{\"s\":\"\\ud83d\\ude00\",\"t\":\"\\udc00\",\"Name\":\"\\ud83d\\ude00\",\"u\":\"\\u0000\"}",
+    };
+    static const char alphabet[] = "{}[]\":,\\u0123456789abcdefEe.-+ tnlrsID\x01\x7f\xc3\xa9\xed\xa0\x80\xff";
+    husk_strbuf sb = HUSK_STRBUF_INIT;
+    unsigned decided = 0, total = 0;
+    for (int round = 0; round < 40000; round++) {
+        const char *seed = seeds[round % (sizeof seeds / sizeof seeds[0])];
+        char buf[8192];
+        size_t n = strlen(seed);
+        if (n && seed[n - 1] == '\n')
+            n--;
+        memcpy(buf, seed, n);
+        int edits = round < 16 ? 0 : 1 + (int)(rnd() % 4);
+        for (int e = 0; e < edits && n > 2; e++) {
+            size_t at = 1 + rnd() % (n - 1);
+            char ch = alphabet[rnd() % (sizeof alphabet - 1)];
+            switch (rnd() % 3) {
+            case 0:
+                buf[at] = ch;
+                break;
+            case 1:
+                if (n + 1 < sizeof buf) {
+                    memmove(buf + at + 1, buf + at, n - at);
+                    buf[at] = ch;
+                    n++;
+                }
+                break;
+            default:
+                memmove(buf + at, buf + at + 1, n - at - 1);
+                n--;
+            }
+        }
+        if (buf[0] != '{')
+            continue;
+        total++;
+        int kind;
+        husk_carved_config cfg;
+        if (!carve_fast_config((const uint8_t *)buf, n, &sb, &kind, &cfg))
+            continue;
+        decided++;
+        json_error_t je;
+        json_t *j = json_loadb(buf, n, 0, &je);
+        if (!j)
+            fail_msg("fast path took what jansson refuses (%s): %.*s", je.text, (int)n, buf);
+        int jk = -1;
+        const char *id = jstr(j, "ID");
+        if (id && strlen(id) == 64 && strspn(id, "0123456789abcdef") == 64 &&
+            json_is_object(json_object_get(j, "State")) &&
+            json_is_object(json_object_get(j, "Config")))
+            jk = HUSK_CARVE_CONFIG;
+        else if (json_is_object(json_object_get(j, "LogConfig")) &&
+                 json_is_string(json_object_get(j, "NetworkMode")) &&
+                 json_is_object(json_object_get(j, "RestartPolicy")))
+            jk = HUSK_CARVE_HOSTCONFIG;
+        assert_int_equal(kind, jk);
+        same_str(cfg.id, id);
+        same_str(cfg.name, jstr(j, "Name"));
+        same_str(cfg.network_mode, jstr(j, "NetworkMode"));
+        same_str(cfg.log_driver, jstr(json_object_get(j, "LogConfig"), "Type"));
+        json_decref(j);
+    }
+    /* the seeds themselves are decided here, and a good share of the mutations */
+    assert_true(decided > total / 20);
+    husk_sb_release(&sb);
+}
+
+
+/* A config that the fast path leaves to jansson (a real number): carved, and its copy is a
+ * duplicate known without parsing it again; a config the fast path takes, the same. */
+static void test_config_paths(void **state)
+{
+    (void)state;
+    static const char real_cfg[] =
+        "{\"ID\":\"" ID1 "\",\"State\":{\"Cpus\":1.5},\"Config\":{},\"Name\":\"/real\"}\n";
+    static uint8_t buf[16 * BS];
+    memset(buf, 0, sizeof buf);
+    memcpy(buf, real_cfg, strlen(real_cfg));
+    memcpy(buf + 4 * BS, real_cfg, strlen(real_cfg));
+    memcpy(buf + 8 * BS, config_reordered, strlen(config_reordered));
+    memcpy(buf + 12 * BS, config_reordered, strlen(config_reordered));
+    int kind;
+    husk_carved_config cfg;
+    husk_strbuf sb = HUSK_STRBUF_INIT;
+    size_t rl = strlen(real_cfg) - 1, ol = strlen(config_reordered) - 1;
+    assert_int_equal(carve_fast_config((const uint8_t *)real_cfg, rl, &sb, &kind, &cfg), 0);
+    assert_int_equal(carve_fast_config((const uint8_t *)config_reordered, ol, &sb, &kind, &cfg), 1);
+    assert_int_equal(kind, HUSK_CARVE_CONFIG);
+    assert_string_equal(cfg.id, ID2);
+    assert_string_equal(cfg.name, "/gone3");
+    husk_sb_release(&sb);
+    sink s = {0};
+    husk_carve_stats st;
+    assert_int_equal(carve_buf(buf, sizeof buf, NULL, &s, &st), 0);
+    assert_int_equal(count_kind(&s, HUSK_CARVE_CONFIG), 2);
+    assert_non_null(find(&s, HUSK_CARVE_CONFIG, 0));
+    assert_non_null(find(&s, HUSK_CARVE_CONFIG, 8 * BS));
+    assert_int_equal(st.duplicates, 2);
+    sink_free(&s);
+}
+
+/* What a carving run reported, in order, as one digest (and a count). */
+typedef struct seq {
+    uint64_t h, n;
+} seq;
+
+static int on_seq(const husk_carved *c, void *ctx)
+{
+    seq *q = ctx;
+    uint64_t v[4] = {(uint64_t)c->kind, c->offset, c->gzip_offset, c->len};
+    const uint8_t *parts[2] = {(const uint8_t *)v, c->data};
+    size_t lens[2] = {sizeof v, c->len};
+    for (int k = 0; k < 2; k++)
+        for (size_t i = 0; i < lens[k]; i++)
+            q->h = (q->h ^ parts[k][i]) * 0x100000001b3ULL;
+    q->n++;
+    return 0;
+}
+
+static seq carve_seq(const uint8_t *buf, size_t n, int no_readahead, uint64_t bad_from,
+                     uint64_t bad_to)
+{
+    int no_ring = no_readahead == 2; /* 2: nor the ring (a buffer of its own) */
+    seq q = {0xcbf29ce484222325ULL, 0};
+    static sink reports;
+    husk_diag diag = {on_report, &reports, 0};
+    carve_limits lim;
+    carve_limits_default(&lim);
+    lim.no_readahead = no_readahead != 0;
+    lim.no_ring = no_ring;
+    carve *c;
+    husk_err err = {0};
+    assert_int_equal(carve_new(&lim, on_seq, &q, &diag, &c, &err), 0);
+    mem_src src = {buf, n, bad_from, bad_to};
+    assert_int_equal(carve_region(c, mem_read, &src, 0, n, BS, "unallocated", &err), 0);
+    carve_free(c);
+    return q;
+}
+
+/* A stretch longer than the ring, artefacts everywhere (across the read-ahead's reads, across
+ * the end of the ring, lines packed back to back): the read-ahead thread and its marks give
+ * exactly what the scan finds reading and searching itself, in the ring or in a buffer of its
+ * own (no ring), also around an unreadable part. */
+static void test_readahead_same(void **state)
+{
+    (void)state;
+    size_t n = 41u << 20;
+    uint8_t *buf = malloc(n);
+    assert_non_null(buf);
+    for (size_t i = 0; i < n; i++)
+        buf[i] = (uint8_t)rnd();
+    uint8_t fr[300];
+    for (size_t at = 1000; at + 70000 < n; at += 200000 + rnd() % 400000) {
+        size_t frl = local_frame(fr, "stdout", NS_2026 + (int64_t)at, "from the ring");
+        /* at a block start a config, then lines and frames straddling at + k MiB */
+        size_t b = at / BS * BS;
+        memcpy(buf + b, config_docker, strlen(config_docker));
+        size_t p = b + 8192 + rnd() % 5000;
+        for (int k = 0; k < 50; k++) {
+            char line[200];
+            int l = snprintf(line, sizeof line,
+                             "{\"log\":\"ring %zu %d\\n\",\"stream\":\"stdout\",\"time\":"
+                             "\"2026-11-30T02:12:53Z\"}\n",
+                             p, k);
+            memcpy(buf + p, line, (size_t)l);
+            p += (size_t)l;
+        }
+        memcpy(buf + p, fr, frl);
+    }
+    /* lines across the read-ahead's 1 MiB reads and the ring's end */
+    for (size_t mib = 1; mib < 41; mib++) {
+        size_t p = (mib << 20) - 3 - mib % 9;
+        memcpy(buf + p, line1, strlen(line1));
+        buf[p + strlen(line1)] = '\n';
+        buf[p - 1] = '\n';
+        /* a different line each time, so none is a duplicate */
+        buf[p + 20] = (uint8_t)('a' + mib % 26);
+    }
+    seq a = carve_seq(buf, n, 0, 0, 0), b = carve_seq(buf, n, 1, 0, 0);
+    seq l = carve_seq(buf, n, 2, 0, 0);
+    assert_true(a.n > 5000);
+    assert_int_equal(a.n, b.n);
+    assert_true(a.h == b.h);
+    assert_int_equal(a.n, l.n);
+    assert_true(a.h == l.h);
+    a = carve_seq(buf, n, 0, (9u << 20) + 5000, (9u << 20) + 9000);
+    b = carve_seq(buf, n, 1, (9u << 20) + 5000, (9u << 20) + 9000);
+    l = carve_seq(buf, n, 2, (9u << 20) + 5000, (9u << 20) + 9000);
+    assert_int_equal(a.n, b.n);
+    assert_true(a.h == b.h);
+    assert_int_equal(a.n, l.n);
+    assert_true(a.h == l.h);
+    free(buf);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -745,6 +983,9 @@ int main(void)
         cmocka_unit_test(test_bitmap_runs),
         cmocka_unit_test(test_merge),
         cmocka_unit_test(test_xfs_decoders),
+        cmocka_unit_test(test_fast_config_agrees),
+        cmocka_unit_test(test_config_paths),
+        cmocka_unit_test(test_readahead_same),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
