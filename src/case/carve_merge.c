@@ -69,6 +69,23 @@ static sqlite3_stmt *prep(merge *m, const char *q)
     return st;
 }
 
+/* The first step of a query that sorts every row it selects (no index serves its ORDER BY):
+ * the sort is done then, in bounded memory (husk_casedb_sort_begin). Returns sqlite3_step's
+ * code, or SQLITE_ERROR with *rc set when the cache could not be switched. */
+static int sorted_first_step(merge *m, sqlite3_stmt *st, int *rc)
+{
+    if (husk_casedb_sort_begin(m->db, m->err) < 0) {
+        *rc = -1;
+        return SQLITE_ERROR;
+    }
+    int s = sqlite3_step(st);
+    if (husk_casedb_sort_end(m->db, m->err) < 0) {
+        *rc = -1;
+        return SQLITE_ERROR;
+    }
+    return s;
+}
+
 /* ---- configs ------------------------------------------------------------------------- */
 
 typedef struct cfg_seen {
@@ -199,7 +216,8 @@ static int merge_configs(merge *m, husk_node *n, const int64_t *fs_ids, int64_t 
     cfg_seen *v = NULL;
     size_t nv = 0, cap = 0;
     int rc = 0;
-    while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
+    for (int s = sorted_first_step(m, st, &rc); rc == 0 && s == SQLITE_ROW;
+         s = sqlite3_step(st)) {
         const void *d = sqlite3_column_blob(st, 3);
         json_t *j = d ? load(d, (size_t)sqlite3_column_bytes(st, 3)) : NULL;
         const char *id = husk_json_str(j, "ID");
@@ -490,7 +508,8 @@ static int merge_logs(merge *m)
     int rc = st && dup && g.v ? 0 : -1;
     if (!g.v && st && dup)
         husk_err_set(m->err, HUSK_E_NOMEM, "out of memory");
-    while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
+    for (int s = rc == 0 ? sorted_first_step(m, st, &rc) : SQLITE_DONE;
+         rc == 0 && s == SQLITE_ROW; s = sqlite3_step(st)) {
         line l = {0};
         int64_t fs = sqlite3_column_int64(st, 1);
         l.carved_id = sqlite3_column_int64(st, 0);
