@@ -50,6 +50,7 @@ struct TSK_IMG_INFO;
 #define E4V_MAX_BITMAPS 65536 /* bitmap blocks kept in memory */
 #define E4V_MAX_READ_JSON (4u << 20)
 #define E4V_MAX_CHECKED_BLOCKS (1u << 22) /* bitmap look-ups for one file (16 GiB at 4 KiB) */
+#define E4V_HOW_MAX 448 /* an object's explanation, NUL included */
 
 enum {
     E4V_SRC_JOURNAL = 1, /* an old inode copy from the journal */
@@ -118,7 +119,7 @@ typedef struct e4v_obj {
     int named;
     double conf;
     const char *from;
-    char how[448];
+    char *how; /* malloc'd, NULL while empty (e4v_how); at most E4V_HOW_MAX - 1 bytes */
 } e4v_obj;
 
 /* A deleted entry of the view. */

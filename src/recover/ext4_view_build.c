@@ -91,19 +91,29 @@ int e4v_grow(void **arr, size_t *cap, size_t n, size_t elem, size_t limit)
     return 0;
 }
 
+/* The explanation is kept at its length (a view holds one per deleted file: a fixed buffer
+ * in every object was most of a large view's memory), cut as a fixed buffer cut it. */
 void e4v_how(e4v_obj *o, const char *fmt, ...)
 {
-    size_t l = strlen(o->how);
-    if (l + 3 >= sizeof o->how)
+    char buf[E4V_HOW_MAX];
+    size_t l = o->how ? strlen(o->how) : 0;
+    if (l + 3 >= sizeof buf)
         return;
     if (l) {
-        memcpy(o->how + l, "; ", 3);
+        memcpy(buf, o->how, l);
+        memcpy(buf + l, "; ", 3);
         l += 2;
     }
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(o->how + l, sizeof o->how - l, fmt, ap);
+    vsnprintf(buf + l, sizeof buf - l, fmt, ap);
     va_end(ap);
+    size_t n = strlen(buf) + 1;
+    char *p = realloc(o->how, n);
+    if (!p)
+        return; /* out of memory: the explanation stays as it was */
+    memcpy(p, buf, n);
+    o->how = p;
 }
 
 void e4v_report(e4v_view *v, const char *what, const char *fmt, ...)
@@ -682,7 +692,7 @@ static int overlaps(e4v_view *v)
             e4v_obj *older = a->seq < b->seq ? a : b, *newer = older == a ? b : a;
             /* a directory's blocks are judged by their checksums (ext4_view_facts.c) */
             if (older->seq == newer->seq || older->st.type == HUSK_FT_DIR ||
-                strstr(older->how, "also mapped"))
+                (older->how && strstr(older->how, "also mapped")))
                 continue;
             older->conf = older->conf < 0.3 ? older->conf : 0.3;
             e4v_how(older,
@@ -746,6 +756,7 @@ void e4v_release(e4v_view *v)
         free(v->objs[i].raw);
         free(v->objs[i].cur);
         free(v->objs[i].ext);
+        free(v->objs[i].how);
     }
     free(v->objs);
     if (v->groups && v->bbm && v->ibm)

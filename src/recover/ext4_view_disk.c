@@ -260,6 +260,15 @@ int e4v_load_extents(e4v_view *v, const uint8_t *raw, uint64_t ino, uint32_t seq
         }
         w.ext[k++] = w.ext[i];
     }
+    /* kept at their number (a view holds the extents of every deleted file) */
+    if (k == 0) {
+        free(w.ext);
+        w.ext = NULL;
+    } else if (k < w.cap) {
+        e4r_extent *p = realloc(w.ext, k * sizeof *w.ext);
+        if (p)
+            w.ext = p;
+    }
     *out = w.ext;
     *n = k;
     if (from_journal)

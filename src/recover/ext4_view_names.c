@@ -251,7 +251,7 @@ static void newest_per_name(e4v_view *v, cand *c, size_t n)
         }
         c[i].drop = 1;
         e4v_obj *o = e4v_obj_of(v, c[i].child);
-        if (o && c[i].child != c[first].child && !strstr(o->how, "a newer file took"))
+        if (o && c[i].child != c[first].child && !(o->how && strstr(o->how, "a newer file took")))
             e4v_how(o, "it was \"%s\" until transaction %u, when a newer file took that name",
                     e4v_name(v, c[i].name_off), c[first].seq);
     }
@@ -646,8 +646,7 @@ static int orphans(e4v_view *v, names_set *ns)
             d->st.mode = S_IFDIR | 0500;
             d->from = "virtual";
             d->conf = 1.0;
-            snprintf(d->how, sizeof d->how,
-                     "virtual directory: deleted objects whose name and parent are lost");
+            e4v_how(d, "virtual directory: deleted objects whose name and parent are lost");
             if (e4v_map_put(&v->obj_by_vino, d->vino, (uint32_t)k) != 0 ||
                 ent_push(v, ns, root, d->vino, (uint32_t)off, 12, HUSK_FT_DIR) != 0)
                 return -1;
