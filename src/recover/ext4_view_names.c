@@ -103,10 +103,9 @@ static uint64_t name_only(resolver *rs, uint64_t ino, uint8_t ftype, uint32_t se
         return 0;
     e4v_obj *o = &v->objs[n];
     if (use_cur) {
-        if (!(o->raw = malloc(v->isize)))
-            return 0;
-        memcpy(o->raw, rs->raw, v->isize);
-        ext4_inode_decode(o->raw, v->isize, &o->st, NULL);
+        o->has_raw = 1; /* the current record of ino (e4v_obj_raw reads it again) */
+        o->iflags = e4r_le32(rs->raw + 0x20);
+        ext4_inode_decode(rs->raw, v->isize, &o->st, NULL);
         o->vino = ino;
         o->gen = now.gen;
         o->from = "inode";
