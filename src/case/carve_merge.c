@@ -494,8 +494,14 @@ static int find_duplicate(merge *m, sqlite3_stmt *dup, line *l)
 
 static int merge_logs(merge *m)
 {
-    if (husk_casedb_index_log_times(m->db, m->err) < 0)
+    /* the index and the lines' sort in one bounded-memory stretch (sorted_first_step's own
+     * bracket nests in it) */
+    if (husk_casedb_sort_begin(m->db, m->err) < 0)
         return -1;
+    if (husk_casedb_index_log_times(m->db, m->err) < 0) {
+        husk_casedb_sort_end(m->db, NULL);
+        return -1;
+    }
     sqlite3_stmt *st = prep(m, "SELECT id, filesystem_id, kind, offset, size, in_gzip, "
                                "gzip_offset, location, data FROM carved WHERE kind IN "
                                "('jsonlog', 'locallog') ORDER BY filesystem_id, in_gzip, "
@@ -508,8 +514,10 @@ static int merge_logs(merge *m)
     int rc = st && dup && g.v ? 0 : -1;
     if (!g.v && st && dup)
         husk_err_set(m->err, HUSK_E_NOMEM, "out of memory");
-    for (int s = rc == 0 ? sorted_first_step(m, st, &rc) : SQLITE_DONE;
-         rc == 0 && s == SQLITE_ROW; s = sqlite3_step(st)) {
+    int s = rc == 0 ? sorted_first_step(m, st, &rc) : SQLITE_DONE;
+    if (husk_casedb_sort_end(m->db, rc == 0 ? m->err : NULL) < 0)
+        rc = -1;
+    for (; rc == 0 && s == SQLITE_ROW; s = sqlite3_step(st)) {
         line l = {0};
         int64_t fs = sqlite3_column_int64(st, 1);
         l.carved_id = sqlite3_column_int64(st, 0);

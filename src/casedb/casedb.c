@@ -55,11 +55,18 @@ static int exec_sql(husk_casedb *db, const char *sql, husk_err *err)
  * to its size after. */
 int husk_casedb_sort_begin(husk_casedb *db, husk_err *err)
 {
-    return exec_sql(db, "PRAGMA cache_size=-" SORT_CACHE_KIB ";", err);
+    if (db->sorting++)
+        return 0;
+    int r = exec_sql(db, "PRAGMA cache_size=-" SORT_CACHE_KIB ";", err);
+    if (r < 0)
+        db->sorting--;
+    return r;
 }
 
 int husk_casedb_sort_end(husk_casedb *db, husk_err *err)
 {
+    if (db->sorting > 0 && --db->sorting)
+        return 0;
     return exec_sql(db, "PRAGMA cache_size=-" CACHE_KIB ";", err);
 }
 
