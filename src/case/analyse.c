@@ -11,13 +11,13 @@
 #include "replay_views.h"
 
 #include <limits.h>
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#ifdef __GLIBC__
+#include <malloc.h> /* malloc_trim */
+#endif
 
 static int record_evidence(husk_casedb *db, const char *path, const husk_node *n, husk_err *err)
 {

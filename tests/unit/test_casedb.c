@@ -321,6 +321,10 @@ static void test_index_log_times_bounded(void **state)
 
 int main(void)
 {
+    /* the bounded-sort tests read SQLite's memory statistics: on, before anything initialises
+     * SQLite (the case database turns them off for speed when it is first) */
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 1);
+    sqlite3_initialize();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_schema_has_contract),
         cmocka_unit_test(test_incomplete_until_finished),
