@@ -28,6 +28,14 @@ sqlite3 *husk_casedb_sqlite(husk_casedb *db);
 
 int husk_casedb_begin(husk_casedb *db, husk_err *err);
 int husk_casedb_commit(husk_casedb *db, husk_err *err);
+/* Brackets a statement that sorts many rows (CREATE INDEX, ORDER BY without an index; for a
+ * query, its first sqlite3_step, which sorts): SQLite bounds a sort's memory by the page
+ * cache, so the cache is small in between (2 MiB instead of 64) and the sort's runs go to
+ * temporary files. Results are the same; the peak memory of an analysis no longer grows with
+ * the rows it sorts (docs/performance.md). Brackets nest: only the outermost pair switches
+ * the cache (each switch drops the cache's pages, so adjacent sorts share one). */
+int husk_casedb_sort_begin(husk_casedb *db, husk_err *err);
+int husk_casedb_sort_end(husk_casedb *db, husk_err *err);
 
 int husk_casedb_set_info(husk_casedb *db, const char *key, const char *value, husk_err *err);
 /* Returns a malloc'd copy of case_info[key] or NULL. */

@@ -16,6 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#ifdef __GLIBC__
+#include <malloc.h> /* malloc_trim */
+#endif
 
 static int record_evidence(husk_casedb *db, const char *path, const husk_node *n, husk_err *err)
 {
@@ -190,6 +193,17 @@ static int record_phases(husk_casedb *db, husk_err *err)
     if (r == 0)
         r = husk_casedb_commit(db, err);
     return r;
+}
+
+/* Gives the pages of what a phase freed back to the system. The recovered views and the
+ * carver free tens of MiB in many pieces; glibc keeps them mapped, and the next phase's
+ * buffers (often of other sizes) landed beside them, so each phase's peak stacked on the
+ * last one's. */
+static void give_back(void)
+{
+#ifdef __GLIBC__
+    malloc_trim(0);
+#endif
 }
 
 /* Runs the runtime readers over every data root found. */
@@ -377,12 +391,14 @@ int husk_analyse(const char *path, const husk_analyse_opts *o, husk_casedb *db,
             husk_fs_close(vs.v[i]);
     free(vs.v);
     free(vs.tried);
+    give_back();
     husk_phase_stop(&m, "containerd");
     husk_phase_start(&m);
     /* what no directory points to any more, after every reader has written what it found,
      * so carved copies of known bytes are recognised as such */
     if (r == 0 && !o->no_recover && !o->no_carve)
         r = husk_carve_merge(db, n, fs_ids, root_ids, diag, err);
+    give_back();
     if (r == 0 && !o->no_recover)
         r = husk_recovery_summary_build(db, err);
     husk_phase_stop(&m, "carving");

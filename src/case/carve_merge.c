@@ -69,6 +69,23 @@ static sqlite3_stmt *prep(merge *m, const char *q)
     return st;
 }
 
+/* The first step of a query that sorts every row it selects (no index serves its ORDER BY):
+ * the sort is done then, in bounded memory (husk_casedb_sort_begin). Returns sqlite3_step's
+ * code, or SQLITE_ERROR with *rc set when the cache could not be switched. */
+static int sorted_first_step(merge *m, sqlite3_stmt *st, int *rc)
+{
+    if (husk_casedb_sort_begin(m->db, m->err) < 0) {
+        *rc = -1;
+        return SQLITE_ERROR;
+    }
+    int s = sqlite3_step(st);
+    if (husk_casedb_sort_end(m->db, m->err) < 0) {
+        *rc = -1;
+        return SQLITE_ERROR;
+    }
+    return s;
+}
+
 /* ---- configs ------------------------------------------------------------------------- */
 
 typedef struct cfg_seen {
@@ -234,7 +251,8 @@ static int merge_configs(merge *m, husk_node *n, const int64_t *fs_ids, int64_t 
     cfg_seen *v = NULL;
     size_t nv = 0, cap = 0;
     int rc = 0;
-    while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
+    for (int s = sorted_first_step(m, st, &rc); rc == 0 && s == SQLITE_ROW;
+         s = sqlite3_step(st)) {
         const void *d = sqlite3_column_blob(st, 3);
         json_t *j = d ? load(d, (size_t)sqlite3_column_bytes(st, 3)) : NULL;
         const char *id = husk_json_str(j, "ID");
@@ -513,8 +531,14 @@ static int find_duplicate(merge *m, sqlite3_stmt *dup, line *l)
 
 static int merge_logs(merge *m)
 {
-    if (husk_casedb_index_log_times(m->db, m->err) < 0)
+    /* the index and the lines' sort in one bounded-memory stretch (sorted_first_step's own
+     * bracket nests in it) */
+    if (husk_casedb_sort_begin(m->db, m->err) < 0)
         return -1;
+    if (husk_casedb_index_log_times(m->db, m->err) < 0) {
+        husk_casedb_sort_end(m->db, NULL);
+        return -1;
+    }
     sqlite3_stmt *st = prep(m, "SELECT id, filesystem_id, kind, offset, size, in_gzip, "
                                "gzip_offset, location, data FROM carved WHERE kind IN "
                                "('jsonlog', 'locallog') ORDER BY filesystem_id, in_gzip, "
@@ -527,7 +551,10 @@ static int merge_logs(merge *m)
     int rc = st && dup && g.v ? 0 : -1;
     if (!g.v && st && dup)
         husk_err_set(m->err, HUSK_E_NOMEM, "out of memory");
-    while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
+    int s = rc == 0 ? sorted_first_step(m, st, &rc) : SQLITE_DONE;
+    if (husk_casedb_sort_end(m->db, rc == 0 ? m->err : NULL) < 0)
+        rc = -1;
+    for (; rc == 0 && s == SQLITE_ROW; s = sqlite3_step(st)) {
         line l = {0};
         int64_t fs = sqlite3_column_int64(st, 1);
         l.carved_id = sqlite3_column_int64(st, 0);

@@ -38,7 +38,12 @@ int husk_casedb_drop_container(husk_casedb *db, const char *id, husk_err *err)
 
 int husk_casedb_index_log_times(husk_casedb *db, husk_err *err)
 {
-    return casedb_exec(db, "CREATE INDEX IF NOT EXISTS logs_time ON logs(time, stream)", err, "");
+    /* a sort of every log row: in bounded memory */
+    int rc = husk_casedb_sort_begin(db, err);
+    if (rc == 0)
+        rc = casedb_exec(db, "CREATE INDEX IF NOT EXISTS logs_time ON logs(time, stream)", err, "");
+    int r2 = husk_casedb_sort_end(db, rc == 0 ? err : NULL);
+    return rc < 0 ? rc : r2;
 }
 
 int husk_casedb_add_recovery(husk_casedb *db, const husk_row_recovery *r, husk_err *err)

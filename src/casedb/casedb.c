@@ -32,6 +32,10 @@ void husk_now_rfc3339(char *buf, size_t n)
     snprintf(buf, n, "%s.%09ldZ", base, ts.tv_nsec);
 }
 
+/* The page cache (KiB), and what it is while a sort runs (husk_casedb_sort_begin). */
+#define CACHE_KIB "65536"
+#define SORT_CACHE_KIB "2048"
+
 static int exec_sql(husk_casedb *db, const char *sql, husk_err *err)
 {
     char *msg = NULL;
@@ -41,6 +45,29 @@ static int exec_sql(husk_casedb *db, const char *sql, husk_err *err)
         return r;
     }
     return 0;
+}
+
+/* SQLite gives a sort (CREATE INDEX, an ORDER BY that no index serves) as much memory as the
+ * page cache before it writes sorted runs to temporary files: with the analysis's 64 MiB
+ * cache, up to 64 MiB on top of the cache, and the more rows, the more of it. While the cache
+ * is small, so is the sort's memory; the pages the transaction changed are written to the
+ * database file as the small cache needs room (SQLite spills them), and the cache grows back
+ * to its size after. */
+int husk_casedb_sort_begin(husk_casedb *db, husk_err *err)
+{
+    if (db->sorting++)
+        return 0;
+    int r = exec_sql(db, "PRAGMA cache_size=-" SORT_CACHE_KIB ";", err);
+    if (r < 0)
+        db->sorting--;
+    return r;
+}
+
+int husk_casedb_sort_end(husk_casedb *db, husk_err *err)
+{
+    if (db->sorting > 0 && --db->sorting)
+        return 0;
+    return exec_sql(db, "PRAGMA cache_size=-" CACHE_KIB ";", err);
 }
 
 /* Whether another process holds a lock on the file: a running analysis keeps SQLite's
@@ -113,7 +140,7 @@ int husk_casedb_create(const char *path, int force, husk_casedb **out, husk_err 
                      /* 64 MiB of page cache: the analysis is one transaction, and with the
                       * default 2 MiB the index B-trees of a million log and timeline rows
                       * spilled and were re-read on every insert (docs/performance.md) */
-                     "PRAGMA cache_size=-65536;",
+                     "PRAGMA cache_size=-" CACHE_KIB ";",
                      err);
     if (r == 0)
         r = husk_casedb_begin(db, err);

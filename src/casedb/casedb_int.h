@@ -27,6 +27,7 @@ enum casedb_stmt_id {
 struct husk_casedb {
     sqlite3 *db;
     int in_tx;
+    int sorting; /* depth of husk_casedb_sort_begin */
     sqlite3_stmt *stmts[STMT_COUNT]; /* prepared on first use, finalized on close */
 };
 

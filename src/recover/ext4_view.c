@@ -117,10 +117,20 @@ static ssize_t view_readlink(husk_fs *fs, uint64_t ino, char *buf, size_t bufsiz
     char tmp[4097];
     size_t tl = (size_t)o->st.size;
     e4r_inode in;
-    e4r_inode_get(o->raw, v->isize, &in);
-    if (e4r_is_fast_symlink(&in)) {
-        memcpy(tmp, o->raw + 0x28, tl);
-    } else {
+    uint8_t *raw = malloc(v->isize);
+    if (!raw)
+        return husk_err_set(err, HUSK_E_NOMEM, "out of memory");
+    if (e4v_obj_raw(v, o, raw) != 0) {
+        free(raw);
+        return husk_err_set(err, HUSK_E_IO, "inode %llu: its journal copy cannot be read again",
+                            (unsigned long long)o->ino);
+    }
+    e4r_inode_get(raw, v->isize, &in);
+    int fast = e4r_is_fast_symlink(&in);
+    if (fast)
+        memcpy(tmp, raw + 0x28, tl);
+    free(raw);
+    if (!fast) {
         ssize_t n = e4v_obj_read(v, o, 0, tmp, tl, err);
         if (n < 0)
             return n;
@@ -170,18 +180,28 @@ static int view_list_xattrs(husk_fs *fs, uint64_t ino, husk_xattr_cb cb, void *c
             return no_object(err, ino);
         return husk_fs_list_xattrs(v->live, ino, cb, ctx, err);
     }
-    if (!o->raw)
+    if (!o->has_raw)
         return 0;
+    uint8_t *raw = malloc(2 * v->isize), *cur = raw ? raw + v->isize : NULL;
+    if (!raw)
+        return husk_err_set(err, HUSK_E_NOMEM, "out of memory");
+    if (e4v_obj_raw(v, o, raw) != 0) {
+        free(raw);
+        return husk_err_set(err, HUSK_E_IO, "inode %llu: its record cannot be read again",
+                            (unsigned long long)o->ino);
+    }
     /* in-inode xattrs survive deletion in the record itself (recovery.md 1.2): take the
      * copy's, or the deleted record's when the copy has none */
-    const uint8_t *area = o->raw;
-    size_t h = 128 + (v->isize > 128 ? e4r_le16(o->raw + 0x80) : 0);
-    if (o->cur && (h + 4 > v->isize || e4r_le32(o->raw + h) != 0xEA020000u))
-        area = o->cur;
+    const uint8_t *area = raw;
+    size_t h = 128 + (v->isize > 128 ? e4r_le16(raw + 0x80) : 0);
+    if (o->has_cur && (h + 4 > v->isize || e4r_le32(raw + h) != 0xEA020000u) &&
+        e4v_obj_cur(v, o, cur) == 0)
+        area = cur;
     int r = ext4_xattrs_inode(area, v->isize, cb, ctx, err);
+    uint64_t acl = ext4_inode_file_acl(raw, v->isize);
+    free(raw);
     if (r != 0)
         return r < 0 ? r : 0;
-    uint64_t acl = ext4_inode_file_acl(o->raw, v->isize);
     if (acl == 0 || o->src != E4V_SRC_JOURNAL || acl >= v->sb.blocks_count)
         return 0;
     return xattr_block(v, acl, cb, ctx, err);

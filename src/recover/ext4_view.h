@@ -50,6 +50,7 @@ struct TSK_IMG_INFO;
 #define E4V_MAX_BITMAPS 65536 /* bitmap blocks kept in memory */
 #define E4V_MAX_READ_JSON (4u << 20)
 #define E4V_MAX_CHECKED_BLOCKS (1u << 22) /* bitmap look-ups for one file (16 GiB at 4 KiB) */
+#define E4V_HOW_MAX 448 /* an object's explanation, NUL included */
 
 enum {
     E4V_SRC_JOURNAL = 1, /* an old inode copy from the journal */
@@ -101,8 +102,14 @@ typedef struct e4v_obj {
     uint64_t vino, ino;
     uint32_t gen;
     int src;
-    uint8_t *raw; /* the record it was rebuilt from (isize bytes); NULL for dirent-only */
-    uint8_t *cur; /* the current record when it is this incarnation's deleted one, else NULL */
+    /* The record it was rebuilt from and the current record when that is this incarnation's
+     * deleted one are read again when needed (e4v_obj_raw, e4v_obj_cur): a view holds one
+     * object per deleted file, and two records in each were much of a large view's memory. */
+    const husk_jbd2_copy *copy; /* the journal copy of its inode-table block (journal objects) */
+    uint64_t itable_block;      /* the inode-table block holding its current record (has_cur) */
+    uint32_t slot;              /* its record's place in that block and in the copy */
+    uint32_t iflags;            /* i_flags of the record it was rebuilt from */
+    uint8_t has_raw, has_cur;   /* no raw: dirent-only or virtual */
     husk_stat st;
     uint32_t seq;       /* transaction of the copy */
     uint64_t jblock;    /* where the copy lies in the journal */
@@ -118,7 +125,7 @@ typedef struct e4v_obj {
     int named;
     double conf;
     const char *from;
-    char how[448];
+    char *how; /* malloc'd, NULL while empty (e4v_how); at most E4V_HOW_MAX - 1 bytes */
 } e4v_obj;
 
 /* A deleted entry of the view. */
@@ -151,6 +158,7 @@ typedef struct e4v_view {
     husk_jbd2 *j;
     uint8_t *blk; /* scratch blocks */
     uint8_t *blk2;
+    uint8_t *blk3; /* e4v_obj_raw's and e4v_obj_cur's */
 
     e4v_inc *incs; /* sorted by inode number, then first_seq, once collected */
     size_t ninc, capinc;
@@ -189,6 +197,12 @@ int e4v_grow(void **arr, size_t *cap, size_t n, size_t elem, size_t limit);
 int32_t e4v_obj_new(e4v_view *v, uint64_t ino, int src);
 uint64_t e4v_synth(e4v_view *v);
 e4v_obj *e4v_obj_of(const e4v_view *v, uint64_t vino);
+/* An object's record (v->isize bytes into buf): the journal copy it was rebuilt from, or the
+ * deleted record an object known by that record alone was made of. 0, or -1 when it has
+ * none or it cannot be read. */
+int e4v_obj_raw(e4v_view *v, const e4v_obj *o, uint8_t *buf);
+/* The current record when it is the object's own deleted one (has_cur); 0 or -1. */
+int e4v_obj_cur(e4v_view *v, const e4v_obj *o, uint8_t *buf);
 /* Adds a clause to an object's explanation (provenance "how"). */
 void e4v_how(e4v_obj *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Reports a bound reached or damage met to the diag sink (the first few only: a hostile

@@ -91,19 +91,29 @@ int e4v_grow(void **arr, size_t *cap, size_t n, size_t elem, size_t limit)
     return 0;
 }
 
+/* The explanation is kept at its length (a view holds one per deleted file: a fixed buffer
+ * in every object was most of a large view's memory), cut as a fixed buffer cut it. */
 void e4v_how(e4v_obj *o, const char *fmt, ...)
 {
-    size_t l = strlen(o->how);
-    if (l + 3 >= sizeof o->how)
+    char buf[E4V_HOW_MAX];
+    size_t l = o->how ? strlen(o->how) : 0;
+    if (l + 3 >= sizeof buf)
         return;
     if (l) {
-        memcpy(o->how + l, "; ", 3);
+        memcpy(buf, o->how, l);
+        memcpy(buf + l, "; ", 3);
         l += 2;
     }
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(o->how + l, sizeof o->how - l, fmt, ap);
+    vsnprintf(buf + l, sizeof buf - l, fmt, ap);
     va_end(ap);
+    size_t n = strlen(buf) + 1;
+    char *p = realloc(o->how, n);
+    if (!p)
+        return; /* out of memory: the explanation stays as it was */
+    memcpy(p, buf, n);
+    o->how = p;
 }
 
 void e4v_report(e4v_view *v, const char *what, const char *fmt, ...)
@@ -129,6 +139,30 @@ e4v_obj *e4v_obj_of(const e4v_view *v, uint64_t vino)
     if (e4v_map_get(&v->obj_by_vino, vino, &k) != 0)
         return NULL;
     return &v->objs[k];
+}
+
+int e4v_obj_raw(e4v_view *v, const e4v_obj *o, uint8_t *buf)
+{
+    if (!o->has_raw)
+        return -1;
+    if (o->src == E4V_SRC_INODE)
+        return e4v_current_inode(v, o->ino, buf, NULL) == 0 ? 0 : -1;
+    if (!o->copy || (size_t)(o->slot + 1) * v->isize > v->sb.block_size ||
+        husk_jbd2_read_copy(v->j, o->copy, v->blk3, NULL) != 0)
+        return -1;
+    memcpy(buf, v->blk3 + (size_t)o->slot * v->isize, v->isize);
+    return 0;
+}
+
+int e4v_obj_cur(e4v_view *v, const e4v_obj *o, uint8_t *buf)
+{
+    if (!o->has_cur || (size_t)(o->slot + 1) * v->isize > v->sb.block_size)
+        return -1;
+    /* as the view read it when it settled the object: zeros when the block is unreadable */
+    if (e4v_read_block(v, o->itable_block, v->blk3, NULL) != 0)
+        memset(v->blk3, 0, v->sb.block_size);
+    memcpy(buf, v->blk3 + (size_t)o->slot * v->isize, v->isize);
+    return 0;
 }
 
 int32_t e4v_obj_new(e4v_view *v, uint64_t ino, int src)
@@ -256,10 +290,10 @@ static void format_commit(const e4v_obj *o, char *buf, size_t n)
 }
 
 /* Extents and the confidence in the bytes they point at. */
-static int finish_data(e4v_view *v, e4v_obj *o, husk_err *err)
+static int finish_data(e4v_view *v, e4v_obj *o, const uint8_t *raw, husk_err *err)
 {
     e4r_inode in;
-    e4r_inode_get(o->raw, v->isize, &in);
+    e4r_inode_get(raw, v->isize, &in);
     o->conf = 0.9;
     if (in.flags & E4R_INLINE_DATA_FL) {
         e4v_how(o, "its data is inline in the inode copy");
@@ -269,7 +303,7 @@ static int finish_data(e4v_view *v, e4v_obj *o, husk_err *err)
         (in.type != HUSK_FT_FILE && in.type != HUSK_FT_DIR && in.type != HUSK_FT_SYMLINK))
         return 0;
     int from_j = 0, bad = 0;
-    int r = e4v_load_extents(v, o->raw, o->ino, o->seq, &o->ext, &o->next, &from_j, &bad, err);
+    int r = e4v_load_extents(v, raw, o->ino, o->seq, &o->ext, &o->next, &from_j, &bad, err);
     if (r < 0)
         return r;
     v->all_extents += o->next;
@@ -324,7 +358,7 @@ static int finish_data(e4v_view *v, e4v_obj *o, husk_err *err)
 }
 
 /* Turns a chosen copy into a recovered object. */
-static int make_obj(e4v_view *v, uint64_t ino, const slot_inc *s, const uint8_t *cur,
+static int make_obj(e4v_view *v, uint64_t ino, const slot_inc *s, uint64_t itable_block,
                     int keeps_number, husk_err *err)
 {
     int32_t k = e4v_obj_new(v, ino, E4V_SRC_JOURNAL);
@@ -339,16 +373,14 @@ static int make_obj(e4v_view *v, uint64_t ino, const slot_inc *s, const uint8_t 
     o->commit_sec = s->best_copy->commit_sec;
     o->commit_nsec = s->best_copy->commit_nsec;
     o->from = "journal";
-    o->raw = malloc(v->isize);
-    if (keeps_number)
-        o->cur = malloc(v->isize);
-    if (!o->raw || (keeps_number && !o->cur))
-        return husk_err_set(err, HUSK_E_NOMEM, "out of memory");
-    memcpy(o->raw, s->best, v->isize);
-    if (keeps_number)
-        memcpy(o->cur, cur, v->isize);
+    o->copy = s->best_copy;
+    o->slot = s->slot;
+    o->has_raw = 1;
+    o->iflags = e4r_le32(s->best + 0x20);
+    o->itable_block = itable_block;
+    o->has_cur = keeps_number != 0;
     o->vino = keeps_number ? ino : e4v_synth(v);
-    ext4_inode_decode(o->raw, v->isize, &o->st, NULL);
+    ext4_inode_decode(s->best, v->isize, &o->st, NULL);
     o->st.inode = o->vino;
     o->st.allocated = 0;
     /* ext4 addresses at most 2^32 blocks per file: a larger size is damage, and would have
@@ -370,7 +402,7 @@ static int make_obj(e4v_view *v, uint64_t ino, const slot_inc *s, const uint8_t 
                 (unsigned long long)o->vino);
     if (e4v_map_put(&v->obj_by_vino, o->vino, (uint32_t)k) != 0)
         return husk_err_set(err, HUSK_E_NOMEM, "out of memory");
-    return finish_data(v, &v->objs[k], err);
+    return finish_data(v, &v->objs[k], s->best, err);
 }
 
 static int push_inc(e4v_view *v, const e4v_inc *in)
@@ -389,8 +421,8 @@ static int push_inc(e4v_view *v, const e4v_inc *in)
 
 /* Decides, for every incarnation seen in the copies of one inode-table block, whether it is
  * the live object, and turns the deleted ones with a usable copy into objects. */
-static int settle_block(e4v_view *v, uint64_t ino0, const uint8_t *cur, block_incs *b,
-                        husk_err *err)
+static int settle_block(e4v_view *v, uint64_t b_no, uint64_t ino0, const uint8_t *cur,
+                        block_incs *b, husk_err *err)
 {
     for (size_t i = 0; i < b->n; i++) {
         slot_inc *s = &b->v[i];
@@ -403,7 +435,7 @@ static int settle_block(e4v_view *v, uint64_t ino0, const uint8_t *cur, block_in
         e4v_inc in = {ino, s->gen, s->first_seq, s->last_seq, live && now.gen == s->gen, -1};
         if (!in.is_live && s->has_best) {
             in.obj = (int32_t)v->nobj;
-            int r = make_obj(v, ino, s, c, !live && now.gen == s->gen, err);
+            int r = make_obj(v, ino, s, b_no, !live && now.gen == s->gen, err);
             if (r < 0)
                 return r;
             if (in.obj >= (int32_t)v->nobj)
@@ -471,7 +503,7 @@ static int scan_itable_block(e4v_view *v, uint64_t b, uint64_t ino0, const husk_
         }
     }
     if (rc == 0)
-        rc = settle_block(v, ino0, cur, &bi, err);
+        rc = settle_block(v, b, ino0, cur, &bi, err);
     for (size_t i = 0; i < bi.n; i++)
         free(bi.v[i].best);
     free(bi.v);
@@ -682,7 +714,7 @@ static int overlaps(e4v_view *v)
             e4v_obj *older = a->seq < b->seq ? a : b, *newer = older == a ? b : a;
             /* a directory's blocks are judged by their checksums (ext4_view_facts.c) */
             if (older->seq == newer->seq || older->st.type == HUSK_FT_DIR ||
-                strstr(older->how, "also mapped"))
+                (older->how && strstr(older->how, "also mapped")))
                 continue;
             older->conf = older->conf < 0.3 ? older->conf : 0.3;
             e4v_how(older,
@@ -719,7 +751,8 @@ int e4v_build_objects(e4v_view *v, husk_err *err)
         (uint32_t)(((uint64_t)v->sb.inodes_per_group * v->isize + v->sb.block_size - 1) /
                    v->sb.block_size);
     v->next_synth = HUSK_REC_SYNTHETIC_BASE;
-    if (!(v->blk = malloc(v->sb.block_size)) || !(v->blk2 = malloc(v->sb.block_size)))
+    if (!(v->blk = malloc(v->sb.block_size)) || !(v->blk2 = malloc(v->sb.block_size)) ||
+        !(v->blk3 = malloc(v->sb.block_size)))
         return husk_err_set(err, HUSK_E_NOMEM, "out of memory");
     if ((r = e4v_read_groups(v, err)) < 0)
         return r;
@@ -743,9 +776,8 @@ int e4v_build_objects(e4v_view *v, husk_err *err)
 void e4v_release(e4v_view *v)
 {
     for (size_t i = 0; i < v->nobj; i++) {
-        free(v->objs[i].raw);
-        free(v->objs[i].cur);
         free(v->objs[i].ext);
+        free(v->objs[i].how);
     }
     free(v->objs);
     if (v->groups && v->bbm && v->ibm)
@@ -759,6 +791,7 @@ void e4v_release(e4v_view *v)
     husk_jbd2_close(v->j);
     free(v->blk);
     free(v->blk2);
+    free(v->blk3);
     free(v->incs);
     free(v->owners);
     free(v->facts);

@@ -260,6 +260,15 @@ int e4v_load_extents(e4v_view *v, const uint8_t *raw, uint64_t ino, uint32_t seq
         }
         w.ext[k++] = w.ext[i];
     }
+    /* kept at their number (a view holds the extents of every deleted file) */
+    if (k == 0) {
+        free(w.ext);
+        w.ext = NULL;
+    } else if (k < w.cap) {
+        e4r_extent *p = realloc(w.ext, k * sizeof *w.ext);
+        if (p)
+            w.ext = p;
+    }
     *out = w.ext;
     *n = k;
     if (from_journal)
@@ -288,21 +297,33 @@ static int inline_cb(const char *name, const uint8_t *value, size_t len, void *c
 }
 
 /* Inline data: the first 60 bytes in i_block, the rest in the system.data xattr. */
-static ssize_t read_inline(e4v_view *v, const e4v_obj *o, uint64_t off, uint8_t *buf, size_t len)
+static ssize_t read_inline(e4v_view *v, const e4v_obj *o, uint64_t off, uint8_t *buf, size_t len,
+                           husk_err *err)
 {
     inline_find f = {NULL, 0};
-    ext4_xattrs_inode(o->raw, v->isize, inline_cb, &f, NULL);
+    uint8_t *raw = malloc(v->isize);
+    if (!raw)
+        return husk_err_set(err, HUSK_E_NOMEM, "out of memory");
+    if (e4v_obj_raw(v, o, raw) != 0) {
+        free(raw);
+        return husk_err_set(err, HUSK_E_IO, "inode %llu: its journal copy cannot be read again",
+                            (unsigned long long)o->ino);
+    }
+    ext4_xattrs_inode(raw, v->isize, inline_cb, &f, NULL);
     size_t total = E4R_IBLOCK_LEN + f.len;
     if (o->st.size < total)
         total = (size_t)o->st.size;
-    if (off >= total)
+    if (off >= total) {
+        free(raw);
         return 0;
+    }
     if (len > total - off)
         len = total - (size_t)off;
     for (size_t i = 0; i < len; i++) {
         size_t p = (size_t)off + i;
-        buf[i] = p < E4R_IBLOCK_LEN ? o->raw[0x28 + p] : f.val[p - E4R_IBLOCK_LEN];
+        buf[i] = p < E4R_IBLOCK_LEN ? raw[0x28 + p] : f.val[p - E4R_IBLOCK_LEN];
     }
+    free(raw);
     return (ssize_t)len;
 }
 
@@ -310,14 +331,14 @@ ssize_t e4v_obj_read(e4v_view *v, const e4v_obj *o, uint64_t off, void *vbuf, si
                      husk_err *err)
 {
     uint8_t *buf = vbuf;
-    if (!o->raw || o->src != E4V_SRC_JOURNAL)
+    if (!o->has_raw || o->src != E4V_SRC_JOURNAL)
         return 0; /* only the name or the deleted record survives: no bytes */
     if (off >= o->st.size || len == 0)
         return 0;
     if (len > o->st.size - off)
         len = (size_t)(o->st.size - off);
-    if (e4r_le32(o->raw + 0x20) & E4R_INLINE_DATA_FL)
-        return read_inline(v, o, off, buf, len);
+    if (o->iflags & E4R_INLINE_DATA_FL)
+        return read_inline(v, o, off, buf, len, err);
     uint32_t bs = v->sb.block_size;
     size_t done = 0;
     while (done < len) {

@@ -103,10 +103,9 @@ static uint64_t name_only(resolver *rs, uint64_t ino, uint8_t ftype, uint32_t se
         return 0;
     e4v_obj *o = &v->objs[n];
     if (use_cur) {
-        if (!(o->raw = malloc(v->isize)))
-            return 0;
-        memcpy(o->raw, rs->raw, v->isize);
-        ext4_inode_decode(o->raw, v->isize, &o->st, NULL);
+        o->has_raw = 1; /* the current record of ino (e4v_obj_raw reads it again) */
+        o->iflags = e4r_le32(rs->raw + 0x20);
+        ext4_inode_decode(rs->raw, v->isize, &o->st, NULL);
         o->vino = ino;
         o->gen = now.gen;
         o->from = "inode";
@@ -251,7 +250,7 @@ static void newest_per_name(e4v_view *v, cand *c, size_t n)
         }
         c[i].drop = 1;
         e4v_obj *o = e4v_obj_of(v, c[i].child);
-        if (o && c[i].child != c[first].child && !strstr(o->how, "a newer file took"))
+        if (o && c[i].child != c[first].child && !(o->how && strstr(o->how, "a newer file took")))
             e4v_how(o, "it was \"%s\" until transaction %u, when a newer file took that name",
                     e4v_name(v, c[i].name_off), c[first].seq);
     }
@@ -646,8 +645,7 @@ static int orphans(e4v_view *v, names_set *ns)
             d->st.mode = S_IFDIR | 0500;
             d->from = "virtual";
             d->conf = 1.0;
-            snprintf(d->how, sizeof d->how,
-                     "virtual directory: deleted objects whose name and parent are lost");
+            e4v_how(d, "virtual directory: deleted objects whose name and parent are lost");
             if (e4v_map_put(&v->obj_by_vino, d->vino, (uint32_t)k) != 0 ||
                 ent_push(v, ns, root, d->vino, (uint32_t)off, 12, HUSK_FT_DIR) != 0)
                 return -1;

@@ -30,6 +30,7 @@
 /* Bounds on what one view holds (hostile images can claim anything). */
 #define XV_MAX_INCS 65536
 #define XV_MAX_OBJS 131072
+#define XV_HOW_MAX 320 /* an object's explanation, NUL included */
 #define XV_MAX_FACTS (1u << 20)
 #define XV_MAX_DIRIMGS 4096
 #define XV_MAX_SCAN_BYTES (8ULL << 30) /* free space searched for inode records */
@@ -103,7 +104,7 @@ typedef struct xv_obj {
     int named;
     double conf;
     const char *from;
-    char how[320];
+    char *how; /* malloc'd, NULL while empty (xv_how); at most XV_HOW_MAX - 1 bytes */
 } xv_obj;
 
 /* A deleted entry of the view. */

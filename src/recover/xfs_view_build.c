@@ -64,17 +64,28 @@ int32_t xv_obj_new(xv_view *v, uint64_t ino, unsigned src)
     return (int32_t)v->nobj++;
 }
 
+/* The explanation is kept at its length (a view holds one per deleted file), cut as a fixed
+ * buffer cut it. */
 void xv_how(xv_obj *o, const char *fmt, ...)
 {
-    size_t n = strlen(o->how);
-    if (n + 3 >= sizeof o->how)
+    char buf[XV_HOW_MAX];
+    size_t n = o->how ? strlen(o->how) : 0;
+    if (n + 3 >= sizeof buf)
         return;
-    if (n)
-        n += (size_t)snprintf(o->how + n, sizeof o->how - n, "; ");
+    if (n) {
+        memcpy(buf, o->how, n);
+        n += (size_t)snprintf(buf + n, sizeof buf - n, "; ");
+    }
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(o->how + n, sizeof o->how - n, fmt, ap);
+    vsnprintf(buf + n, sizeof buf - n, fmt, ap);
     va_end(ap);
+    size_t len = strlen(buf) + 1;
+    char *p = realloc(o->how, len);
+    if (!p)
+        return; /* out of memory: the explanation stays as it was */
+    memcpy(p, buf, len);
+    o->how = p;
 }
 
 uint64_t xv_synth(xv_view *v)
@@ -496,6 +507,7 @@ void xv_release(xv_view *v)
     for (size_t i = 0; i < v->nobj; i++) {
         free(v->objs[i].raw);
         free(v->objs[i].left);
+        free(v->objs[i].how);
     }
     free(v->objs);
     xv_map_free(&v->obj_by_vino);

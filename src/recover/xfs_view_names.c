@@ -596,8 +596,7 @@ static int orphans(xv_view *v)
             d->from = "virtual";
             d->conf = 1.0;
             d->named = 1;
-            snprintf(d->how, sizeof d->how,
-                     "virtual directory: deleted objects whose name and parent are lost");
+            xv_how(d, "virtual directory: deleted objects whose name and parent are lost");
             if (xv_map_put(&v->obj_by_vino, d->vino, (uint32_t)k) != 0 ||
                 ent_push(v, root, d->vino, (uint32_t)off, 12, HUSK_FT_DIR) != 0)
                 return -HUSK_E_NOMEM;

@@ -155,14 +155,184 @@ static void test_not_a_case(void **state)
     assert_non_null(strstr(e.msg, "husk analyse"));
 }
 
+/* ---- sorts in bounded memory (husk_casedb_sort_begin) ----------------------------------- */
+
+#define SORT_ROWS 40000
+#define SORT_DATA 512 /* bytes of each row: 20 MiB to sort, well past the 2 MiB bound */
+
+static uint64_t sort_offset(int64_t i)
+{
+    /* distinct offsets in an order unrelated to the insertion order */
+    return ((uint64_t)i * 2654435761u) % 1000003u * 4096u;
+}
+
+static void sort_data(uint64_t off, uint8_t *d)
+{
+    for (size_t k = 0; k < SORT_DATA; k++)
+        d[k] = (uint8_t)(off >> (8 * (k % 5)) ^ k);
+}
+
+static int off_cmp(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static husk_casedb *sort_case(void)
+{
+    husk_casedb *db;
+    husk_err e = {0};
+    assert_int_equal(husk_casedb_create(path, 1, &db, &e), 0);
+    assert_int_equal(husk_casedb_begin(db, &e), 0);
+    uint8_t d[SORT_DATA];
+    for (int64_t i = 0; i < SORT_ROWS; i++) {
+        uint64_t off = sort_offset(i);
+        sort_data(off, d);
+        husk_row_carved r = {1, "jsonlog", off, "unallocated", 0, 0, d, sizeof d, "00"};
+        assert_int_equal(husk_casedb_add_carved(db, &r, NULL, &e), 0);
+    }
+    return db;
+}
+
+/* The carving merge's query over db; returns the growth of SQLite's memory while it sorted.
+ * Every row must come back, in order, with its own bytes. */
+static int64_t sorted_query(husk_casedb *db, int bounded)
+{
+    husk_err e = {0};
+    sqlite3 *sql = husk_casedb_sqlite(db);
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(sql,
+                                        "SELECT id, filesystem_id, kind, offset, size, in_gzip, "
+                                        "gzip_offset, location, data FROM carved WHERE kind IN "
+                                        "('jsonlog', 'locallog') ORDER BY filesystem_id, in_gzip, "
+                                        "offset, gzip_offset",
+                                        -1, &st, NULL),
+                     SQLITE_OK);
+    sqlite3_int64 cur, hi;
+    sqlite3_status64(SQLITE_STATUS_MEMORY_USED, &cur, &hi, 1);
+    int64_t before = cur;
+    if (bounded)
+        assert_int_equal(husk_casedb_sort_begin(db, &e), 0);
+    int rc = sqlite3_step(st);
+    if (bounded)
+        assert_int_equal(husk_casedb_sort_end(db, &e), 0);
+    sqlite3_status64(SQLITE_STATUS_MEMORY_USED, &cur, &hi, 0);
+    uint64_t *want = malloc(SORT_ROWS * sizeof *want);
+    assert_non_null(want);
+    for (int64_t i = 0; i < SORT_ROWS; i++)
+        want[i] = sort_offset(i);
+    qsort(want, SORT_ROWS, sizeof *want, off_cmp);
+    uint8_t d[SORT_DATA];
+    size_t n = 0;
+    for (; rc == SQLITE_ROW; rc = sqlite3_step(st), n++) {
+        assert_true(n < SORT_ROWS);
+        uint64_t off = (uint64_t)sqlite3_column_int64(st, 3);
+        assert_true(off == want[n]);
+        assert_true(sort_offset(sqlite3_column_int64(st, 0) - 1) == off); /* its own row */
+        sort_data(off, d);
+        assert_int_equal(sqlite3_column_bytes(st, 8), SORT_DATA);
+        assert_memory_equal(sqlite3_column_blob(st, 8), d, SORT_DATA);
+    }
+    assert_int_equal(rc, SQLITE_DONE);
+    assert_int_equal(n, SORT_ROWS);
+    sqlite3_finalize(st);
+    free(want);
+    return hi - before;
+}
+
+static int64_t cache_size(husk_casedb *db)
+{
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(husk_casedb_sqlite(db), "PRAGMA cache_size", -1, &st, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    int64_t v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+static void test_sort_bounded(void **state)
+{
+    (void)state;
+    /* unbounded first: SQLite's sort holds the 20 MiB it sorts (the test can tell) */
+    husk_casedb *db = sort_case();
+    int64_t grew = sorted_query(db, 0);
+    assert_true(grew > (16 << 20));
+    husk_casedb_close(db);
+    /* bounded: the same rows in the same order, the sort's memory a few MiB at most, and the
+     * page cache back to its size after */
+    db = sort_case();
+    assert_int_equal(cache_size(db), -65536);
+    grew = sorted_query(db, 1);
+    assert_true(grew < (6 << 20));
+    assert_int_equal(cache_size(db), -65536);
+    husk_casedb_close(db);
+}
+
+/* The logs(time, stream) index the carving merge builds: in bounded memory (its keys are some
+ * 12 MiB), and whole. */
+#define LOG_ROWS 200000
+static void test_index_log_times_bounded(void **state)
+{
+    (void)state;
+    husk_casedb *db;
+    husk_err e = {0};
+    assert_int_equal(husk_casedb_create(path, 1, &db, &e), 0);
+    assert_int_equal(husk_casedb_begin(db, &e), 0);
+    char msg[] = "a log line", t[40];
+    for (int64_t i = 0; i < LOG_ROWS; i++) {
+        uint64_t k = sort_offset(i) / 4096;
+        snprintf(t, sizeof t, "2026-01-01T00:%02u:%02u.%09uZ", (unsigned)(k / 60 % 60),
+                 (unsigned)(k % 60), (unsigned)k);
+        husk_row_log r = {"c", "json-file", "f", i, t, k % 2 ? "stdout" : "stderr",
+                          msg, sizeof msg - 1, 0, NULL, -1, NULL};
+        assert_int_equal(husk_casedb_add_log(db, &r, &e), 0);
+    }
+    sqlite3_int64 cur, hi;
+    sqlite3_status64(SQLITE_STATUS_MEMORY_USED, &cur, &hi, 1);
+    int64_t before = cur;
+    assert_int_equal(husk_casedb_index_log_times(db, &e), 0);
+    sqlite3_status64(SQLITE_STATUS_MEMORY_USED, &cur, &hi, 0);
+    assert_true(hi - before < (6 << 20));
+    assert_int_equal(cache_size(db), -65536);
+    /* every row is in the index, in order */
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(husk_casedb_sqlite(db),
+                                        "SELECT time, stream FROM logs INDEXED BY logs_time "
+                                        "WHERE time >= '' ORDER BY time, stream",
+                                        -1, &st, NULL),
+                     SQLITE_OK);
+    size_t n = 0;
+    char prev[64] = "";
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        char k[64];
+        snprintf(k, sizeof k, "%s %s", sqlite3_column_text(st, 0), sqlite3_column_text(st, 1));
+        assert_true(strcmp(prev, k) <= 0);
+        memcpy(prev, k, sizeof k);
+        n++;
+    }
+    sqlite3_finalize(st);
+    assert_int_equal(n, LOG_ROWS);
+    assert_int_equal(sqlite3_exec(husk_casedb_sqlite(db), "PRAGMA integrity_check", NULL, NULL,
+                                  NULL),
+                     SQLITE_OK);
+    husk_casedb_close(db);
+}
+
 int main(void)
 {
+    /* the bounded-sort tests read SQLite's memory statistics: on, before anything initialises
+     * SQLite (the case database turns them off for speed when it is first) */
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 1);
+    sqlite3_initialize();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_schema_has_contract),
         cmocka_unit_test(test_incomplete_until_finished),
         cmocka_unit_test(test_refuses_overwrite_and_finishes),
         cmocka_unit_test(test_one_writer),
         cmocka_unit_test(test_not_a_case),
+        cmocka_unit_test(test_sort_bounded),
+        cmocka_unit_test(test_index_log_times_bounded),
     };
     return cmocka_run_group_tests_name("casedb", tests, setup, teardown);
 }
