@@ -132,16 +132,21 @@ static ssize_t cache_read(TSK_IMG_INFO *img, TSK_OFF_T off, char *buf, size_t le
     return (ssize_t)done;
 }
 
-static void cache_close(TSK_IMG_INFO *img)
+static void cache_free(cache_img *c)
 {
-    cache_img *c = (cache_img *)img;
-    tsk_img_close(c->under);
     free(c->data);
     free(c->tag);
     free(c->next);
     free(c->head);
     free(c->ref);
     free(c);
+}
+
+static void cache_close(TSK_IMG_INFO *img)
+{
+    cache_img *c = (cache_img *)img;
+    tsk_img_close(c->under);
+    cache_free(c);
 }
 
 static void cache_imgstat(TSK_IMG_INFO *img, FILE *f)
@@ -184,12 +189,7 @@ TSK_IMG_INFO *husk_imgcache_wrap(TSK_IMG_INFO *under, size_t bytes)
         return t;
     tsk_error_reset();
 fail:
-    free(c->data);
-    free(c->tag);
-    free(c->next);
-    free(c->head);
-    free(c->ref);
-    free(c);
+    cache_free(c);
     return NULL;
 }
 
