@@ -30,6 +30,7 @@
 #ifndef HUSK_RECOVER_H
 #define HUSK_RECOVER_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -44,6 +45,10 @@
  * object is served by the live file system), else from/conf, with note copied into how. */
 int husk_rec_prov_fill(husk_prov *p, const char *from, double conf, const char *note, char *how,
                        size_t hown);
+/* Adds a clause to a recovered object's explanation (*how: malloc'd, NULL while empty),
+ * "; "-separated, kept at its length and cut at max - 1 bytes (max at most 512); a clause
+ * that no longer fits, or no memory, leaves it as it was. */
+void husk_rec_how_vadd(char **how, size_t max, const char *fmt, va_list ap);
 
 /* Builds the recovered view of an ext4 file system (src/recover/ext4_view.c) or an XFS one
  * (src/recover/xfs_view.c). live must outlive the view; close the view with husk_fs_close().

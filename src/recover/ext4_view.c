@@ -117,16 +117,14 @@ static ssize_t view_readlink(husk_fs *fs, uint64_t ino, char *buf, size_t bufsiz
     char tmp[4097];
     size_t tl = (size_t)o->st.size;
     e4r_inode in;
-    uint8_t *raw = malloc(v->isize);
-    if (!raw)
-        return husk_err_set(err, HUSK_E_NOMEM, "out of memory");
-    if (e4v_obj_raw(v, o, raw) != 0) {
-        free(raw);
-        return husk_err_set(err, HUSK_E_IO, "inode %llu: its journal copy cannot be read again",
-                            (unsigned long long)o->ino);
-    }
+    uint8_t *raw;
+    int rr = e4v_obj_raw_dup(v, o, 0, &raw, err);
+    if (rr < 0)
+        return rr;
     e4r_inode_get(raw, v->isize, &in);
-    int fast = e4r_is_fast_symlink(&in);
+    /* the record is read again: its size must still fit i_block (tl is the size the view
+     * decoded when it was built) */
+    int fast = e4r_is_fast_symlink(&in) && tl < E4R_IBLOCK_LEN;
     if (fast)
         memcpy(tmp, raw + 0x28, tl);
     free(raw);
@@ -182,14 +180,11 @@ static int view_list_xattrs(husk_fs *fs, uint64_t ino, husk_xattr_cb cb, void *c
     }
     if (!o->has_raw)
         return 0;
-    uint8_t *raw = malloc(2 * v->isize), *cur = raw ? raw + v->isize : NULL;
-    if (!raw)
-        return husk_err_set(err, HUSK_E_NOMEM, "out of memory");
-    if (e4v_obj_raw(v, o, raw) != 0) {
-        free(raw);
-        return husk_err_set(err, HUSK_E_IO, "inode %llu: its record cannot be read again",
-                            (unsigned long long)o->ino);
-    }
+    uint8_t *raw;
+    int rr = e4v_obj_raw_dup(v, o, v->isize, &raw, err); /* and room for the current record */
+    if (rr < 0)
+        return rr;
+    uint8_t *cur = raw + v->isize;
     /* in-inode xattrs survive deletion in the record itself (recovery.md 1.2): take the
      * copy's, or the deleted record's when the copy has none */
     const uint8_t *area = raw;

@@ -201,6 +201,9 @@ e4v_obj *e4v_obj_of(const e4v_view *v, uint64_t vino);
  * deleted record an object known by that record alone was made of. 0, or -1 when it has
  * none or it cannot be read. */
 int e4v_obj_raw(e4v_view *v, const e4v_obj *o, uint8_t *buf);
+/* e4v_obj_raw into a new buffer of v->isize + extra bytes (*out; free it): 0, or an error
+ * (out of memory, or the record cannot be read again). */
+int e4v_obj_raw_dup(e4v_view *v, const e4v_obj *o, size_t extra, uint8_t **out, husk_err *err);
 /* The current record when it is the object's own deleted one (has_cur); 0 or -1. */
 int e4v_obj_cur(e4v_view *v, const e4v_obj *o, uint8_t *buf);
 /* Adds a clause to an object's explanation (provenance "how"). */

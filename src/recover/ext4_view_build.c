@@ -95,25 +95,10 @@ int e4v_grow(void **arr, size_t *cap, size_t n, size_t elem, size_t limit)
  * in every object was most of a large view's memory), cut as a fixed buffer cut it. */
 void e4v_how(e4v_obj *o, const char *fmt, ...)
 {
-    char buf[E4V_HOW_MAX];
-    size_t l = o->how ? strlen(o->how) : 0;
-    if (l + 3 >= sizeof buf)
-        return;
-    if (l) {
-        memcpy(buf, o->how, l);
-        memcpy(buf + l, "; ", 3);
-        l += 2;
-    }
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(buf + l, sizeof buf - l, fmt, ap);
+    husk_rec_how_vadd(&o->how, E4V_HOW_MAX, fmt, ap);
     va_end(ap);
-    size_t n = strlen(buf) + 1;
-    char *p = realloc(o->how, n);
-    if (!p)
-        return; /* out of memory: the explanation stays as it was */
-    memcpy(p, buf, n);
-    o->how = p;
 }
 
 void e4v_report(e4v_view *v, const char *what, const char *fmt, ...)
@@ -151,6 +136,21 @@ int e4v_obj_raw(e4v_view *v, const e4v_obj *o, uint8_t *buf)
         husk_jbd2_read_copy(v->j, o->copy, v->blk3, NULL) != 0)
         return -1;
     memcpy(buf, v->blk3 + (size_t)o->slot * v->isize, v->isize);
+    return 0;
+}
+
+int e4v_obj_raw_dup(e4v_view *v, const e4v_obj *o, size_t extra, uint8_t **out, husk_err *err)
+{
+    *out = NULL;
+    uint8_t *raw = malloc(v->isize + extra);
+    if (!raw)
+        return husk_err_set(err, HUSK_E_NOMEM, "out of memory");
+    if (e4v_obj_raw(v, o, raw) != 0) {
+        free(raw);
+        return husk_err_set(err, HUSK_E_IO, "inode %llu: its record cannot be read again",
+                            (unsigned long long)o->ino);
+    }
+    *out = raw;
     return 0;
 }
 

@@ -301,14 +301,10 @@ static ssize_t read_inline(e4v_view *v, const e4v_obj *o, uint64_t off, uint8_t 
                            husk_err *err)
 {
     inline_find f = {NULL, 0};
-    uint8_t *raw = malloc(v->isize);
-    if (!raw)
-        return husk_err_set(err, HUSK_E_NOMEM, "out of memory");
-    if (e4v_obj_raw(v, o, raw) != 0) {
-        free(raw);
-        return husk_err_set(err, HUSK_E_IO, "inode %llu: its journal copy cannot be read again",
-                            (unsigned long long)o->ino);
-    }
+    uint8_t *raw;
+    int rr = e4v_obj_raw_dup(v, o, 0, &raw, err);
+    if (rr < 0)
+        return rr;
     ext4_xattrs_inode(raw, v->isize, inline_cb, &f, NULL);
     size_t total = E4R_IBLOCK_LEN + f.len;
     if (o->st.size < total)

@@ -2,6 +2,8 @@
  * One entry point for recovered views (include/husk/recover.h): callers such as `husk ls
  * --deleted` need not know which file system they hold.
  */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "husk/ext4.h"
@@ -34,4 +36,26 @@ int husk_rec_prov_fill(husk_prov *p, const char *from, double conf, const char *
         how[n] = '\0';
     }
     return 0;
+}
+
+void husk_rec_how_vadd(char **how, size_t max, const char *fmt, va_list ap)
+{
+    char buf[512];
+    if (max > sizeof buf)
+        max = sizeof buf;
+    size_t l = *how ? strlen(*how) : 0;
+    if (l + 3 >= max)
+        return;
+    if (l) {
+        memcpy(buf, *how, l);
+        memcpy(buf + l, "; ", 3);
+        l += 2;
+    }
+    vsnprintf(buf + l, max - l, fmt, ap);
+    size_t n = strlen(buf) + 1;
+    char *p = realloc(*how, n);
+    if (!p)
+        return;
+    memcpy(p, buf, n);
+    *how = p;
 }

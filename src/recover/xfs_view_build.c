@@ -68,24 +68,10 @@ int32_t xv_obj_new(xv_view *v, uint64_t ino, unsigned src)
  * buffer cut it. */
 void xv_how(xv_obj *o, const char *fmt, ...)
 {
-    char buf[XV_HOW_MAX];
-    size_t n = o->how ? strlen(o->how) : 0;
-    if (n + 3 >= sizeof buf)
-        return;
-    if (n) {
-        memcpy(buf, o->how, n);
-        n += (size_t)snprintf(buf + n, sizeof buf - n, "; ");
-    }
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(buf + n, sizeof buf - n, fmt, ap);
+    husk_rec_how_vadd(&o->how, XV_HOW_MAX, fmt, ap);
     va_end(ap);
-    size_t len = strlen(buf) + 1;
-    char *p = realloc(o->how, len);
-    if (!p)
-        return; /* out of memory: the explanation stays as it was */
-    memcpy(p, buf, len);
-    o->how = p;
 }
 
 uint64_t xv_synth(xv_view *v)
