@@ -30,6 +30,7 @@
  */
 #include "carve_int.h"
 
+#include <assert.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -324,7 +325,8 @@ static inline __attribute__((always_inline)) void
 index_loop(carve *c, uint64_t from, uint64_t to, uint64_t (*mark)(const uint8_t *))
 {
     size_t size = c->ring.size, words = size / 64;
-    const uint8_t *q = c->ring.mem + from % size; /* to - from < size: contiguous */
+    assert(to <= from || to - from <= size); /* the callers' bound: contiguous in the ring */
+    const uint8_t *q = c->ring.mem + from % size;
     size_t wi = (size_t)(from % size) / 64;
     uint64_t set = 0, clear = 0;
     for (uint64_t x = from; x < to; x += 64, q += 64) {
@@ -396,6 +398,12 @@ static void *pf_main(void *arg)
         if (n > p->stop - p->fetch)
             n = p->stop - p->fetch;
         uint64_t off = p->fetch, wm = p->wm;
+        /* After unreadable windows the mark may lie far behind (the thread marked nothing
+         * there); below keep the scan never looks, and from there on the range to mark fits
+         * the ring (to <= keep + size - 7). Without this a long unreadable stretch made the
+         * marking run past the mapping. */
+        if (wm < (p->keep & ~(uint64_t)63))
+            wm = p->keep & ~(uint64_t)63;
         p->busy = 1;
         pthread_mutex_unlock(&p->lock);
         /* keep PF_ADVISE bytes asked for ahead of the reads (from disk: reads in flight) */

@@ -969,6 +969,32 @@ static void test_readahead_same(void **state)
     free(buf);
 }
 
+/* A long unreadable stretch (longer than the read-ahead ring) in the middle of a free run:
+ * the read-ahead thread once marked anchors from before it to after it, past its ring, and
+ * crashed. The same lines with and without the thread. */
+static void test_long_bad(void **state)
+{
+    (void)state;
+    size_t n = 64u << 20;
+    uint8_t *buf = malloc(n);
+    assert_non_null(buf);
+    for (size_t i = 0; i < n; i++)
+        buf[i] = (uint8_t)rnd();
+    for (size_t mib = 1; mib < 64; mib++) {
+        size_t p = (mib << 20) - 3 - mib % 9;
+        memcpy(buf + p, line1, strlen(line1));
+        buf[p + strlen(line1)] = '\n';
+        buf[p - 1] = '\n';
+        buf[p + 20] = (uint8_t)('a' + mib % 26);
+    }
+    uint64_t bf = (7u << 20) + 5000, bt = bf + (30u << 20);
+    seq a = carve_seq(buf, n, 0, bf, bt);
+    seq b = carve_seq(buf, n, 1, bf, bt);
+    assert_int_equal(a.n, b.n);
+    assert_true(a.h == b.h);
+    free(buf);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -986,6 +1012,7 @@ int main(void)
         cmocka_unit_test(test_fast_config_agrees),
         cmocka_unit_test(test_config_paths),
         cmocka_unit_test(test_readahead_same),
+        cmocka_unit_test(test_long_bad),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
