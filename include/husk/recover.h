@@ -78,7 +78,7 @@ typedef struct husk_carved {
     int in_gzip;          /* 1 when decompressed from a gzip member */
     uint64_t gzip_offset; /* in_gzip: where it starts in the member's decompressed bytes */
     /* What the carver's validation already parsed, valid during the callback only (so that
-     * a callback need not parse it again); NULL when not at hand:
+     * a callback need not parse it again); always set by the carver:
      * config/hostconfig: a husk_carved_config (below);
      * jsonlog/locallog: the decoded entry (a struct husk_log_entry *, include/husk/logs.h). */
     const void *parsed;

@@ -40,7 +40,7 @@ typedef struct carve_out {
     size_t fs_no;
     int subdir;     /* artefacts of file system N go to DIR/fsN/ */
     FILE *manifest; /* DIR/manifest.tsv */
-    husk_strbuf scratch, esc;
+    husk_strbuf esc;
     husk_strbuf text, line; /* one artefact's summary and output line (kept: no allocation each) */
     int failed; /* an output file could not be written */
     cli_progress *prog; /* taken off the terminal before a result line goes there */
@@ -180,23 +180,12 @@ static json_t *evidence_string(carve_out *o, const char *s, size_t n)
     return json_stringn(husk_sb_str(&o->esc), o->esc.len);
 }
 
-/* What the artefact says, as fields of obj (JSON; NULL: text only) and a text summary. The
- * carver hands over what it parsed (c->parsed); it is parsed here only when it did not. */
+/* What the artefact says, as fields of obj (JSON; NULL: text only) and a text summary, from
+ * what the carver parsed (c->parsed: always set for the four kinds). */
 static void describe(carve_out *o, const husk_carved *c, json_t *obj, husk_strbuf *text)
 {
     if (c->kind == HUSK_CARVE_CONFIG || c->kind == HUSK_CARVE_HOSTCONFIG) {
-        husk_carved_config cfg;
-        json_t *j = NULL;
-        if (c->parsed) {
-            cfg = *(const husk_carved_config *)c->parsed;
-        } else {
-            j = json_loadb((const char *)c->data, c->len, JSON_DISABLE_EOF_CHECK, NULL);
-            cfg.id = json_string_value(json_object_get(j, "ID"));
-            cfg.name = json_string_value(json_object_get(j, "Name"));
-            cfg.log_driver =
-                json_string_value(json_object_get(json_object_get(j, "LogConfig"), "Type"));
-            cfg.network_mode = json_string_value(json_object_get(j, "NetworkMode"));
-        }
+        const husk_carved_config cfg = *(const husk_carved_config *)c->parsed;
         if (c->kind == HUSK_CARVE_CONFIG) {
             const char *id = cfg.id, *name = cfg.name;
             if (obj) {
@@ -213,20 +202,9 @@ static void describe(carve_out *o, const husk_carved *c, json_t *obj, husk_strbu
             husk_sb_addf(text, "log=%s network=%s", husk_esc(type ? type : "?"),
                          husk_esc(net ? net : "?"));
         }
-        json_decref(j);
         return;
     }
-    husk_log_entry own;
     const husk_log_entry *e = c->parsed;
-    if (!e) {
-        int r = c->kind == HUSK_CARVE_JSONLOG
-                    ? husk_jsonfile_decode_line((const char *)c->data, c->len, &o->scratch, &own,
-                                                NULL)
-                    : husk_local_decode_record(c->data + 4, c->len - 8, &o->scratch, &own, NULL);
-        if (r < 0)
-            return; /* the carver validated it with the same decoder: cannot happen */
-        e = &own;
-    }
     char t[40];
     husk_log_time_format(&e->time, t, sizeof t);
     if (obj) {
@@ -247,16 +225,25 @@ static void describe(carve_out *o, const husk_carved *c, json_t *obj, husk_strbu
         husk_sb_add(text, " (partial)", 10);
 }
 
+static void add_spaces(husk_strbuf *b, size_t n)
+{
+    static const char spaces[] = "                ";
+    while (n) {
+        size_t k = n < sizeof spaces - 1 ? n : sizeof spaces - 1;
+        husk_sb_add(b, spaces, k);
+        n -= k;
+    }
+}
+
 /* s left-aligned (width < 0) or right-aligned in |width| columns, as printf's %-Ns / %Ns. */
 static void add_padded(husk_strbuf *b, const char *s, size_t n, int width)
 {
-    static const char spaces[] = "                ";
     size_t w = (size_t)(width < 0 ? -width : width), pad = n < w ? w - n : 0;
     if (width > 0)
-        husk_sb_add(b, spaces, pad);
+        add_spaces(b, pad);
     husk_sb_add(b, s, n);
     if (width < 0)
-        husk_sb_add(b, spaces, pad);
+        add_spaces(b, pad);
 }
 
 static void add_num(husk_strbuf *b, unsigned long long v, int width)
@@ -317,8 +304,8 @@ static int print_cb(const husk_carved *c, void *ctx)
         add_num(b, c->offset, 12);
         husk_sb_add(b, " ", 1);
         char where[48];
-        int wn = snprintf(where, sizeof where, "%s%s", c->where, c->in_gzip ? "+gzip" : "");
-        add_padded(b, where, wn < 0 ? 0 : strlen(where), -16);
+        snprintf(where, sizeof where, "%s%s", c->where, c->in_gzip ? "+gzip" : "");
+        add_padded(b, where, strlen(where), -16);
         husk_sb_add(b, " ", 1);
         add_num(b, c->len, 8);
         husk_sb_add(b, "  ", 2);
@@ -455,7 +442,6 @@ int cmd_carve(int argc, char **argv)
         cli_error("cannot write the manifest");
         o.failed = 1;
     }
-    husk_sb_release(&o.scratch);
     husk_sb_release(&o.esc);
     husk_sb_release(&o.text);
     husk_sb_release(&o.line);
