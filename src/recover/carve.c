@@ -277,6 +277,18 @@ static uint8_t *ring_map(size_t size)
 #define LOC_LAST 'd' /* at +4 */
 #define ANCHOR_REACH 7 /* the farthest byte looked at from a position */
 
+/* The marks of the 64 positions at q as index_anchors defines them, from the anchors
+ * themselves: what the vector versions must give (carve_mark64 lets the tests compare). */
+static uint64_t mark64_ref(const uint8_t *q)
+{
+    uint64_t w = 0;
+    for (int k = 0; k < 64; k++)
+        if ((q[k] == (uint8_t)log_anchor[0] && q[k + 7] == (uint8_t)log_anchor[7]) ||
+            (q[k] == (uint8_t)local_anchor[0] && q[k + 4] == (uint8_t)local_anchor[4]))
+            w |= (uint64_t)1 << k;
+    return w;
+}
+
 /* The marks of the 64 positions at q (see index_anchors). */
 static inline uint64_t mark64(const uint8_t *q)
 {
@@ -293,10 +305,7 @@ static inline uint64_t mark64(const uint8_t *q)
         w |= (uint64_t)(uint32_t)_mm_movemask_epi8(m) << k;
     }
 #else
-    for (int k = 0; k < 64; k++)
-        if ((q[k] == LOG_FIRST && q[k + 7] == LOG_LAST) ||
-            (q[k] == LOC_FIRST && q[k + 4] == LOC_LAST))
-            w |= (uint64_t)1 << k;
+    w = mark64_ref(q);
 #endif
     return w;
 }
@@ -372,6 +381,22 @@ static void index_anchors(carve *c, uint64_t from, uint64_t to)
     }
 #endif
     index_loop(c, from, to, mark64);
+}
+
+int carve_mark64(const uint8_t *q, int impl, uint64_t *out)
+{
+    switch (impl) {
+    case 0: *out = mark64_ref(q); return 0;
+    case 1: *out = mark64(q); return 0;
+#ifdef HAVE_MARK64_AVX2
+    case 2:
+        if (!__builtin_cpu_supports("avx2"))
+            return -1;
+        *out = mark64_avx2(q);
+        return 0;
+#endif
+    default: return -1;
+    }
 }
 
 /* The highest multiple of 64 up to which anchors can be marked once bytes up to end are in. */

@@ -77,6 +77,11 @@ void carve_free(carve *c);
 int carve_fast_config(const uint8_t *q, size_t n, husk_strbuf *sb, int *kind,
                       husk_carved_config *cfg);
 
+/* The anchor marks of the 64 positions at q (q[0..71) readable): impl 0 the definition, 1 the
+ * SSE2 version (the definition where there is no SSE2), 2 the AVX2 one. -1 when impl is not
+ * available on this machine. For the tests. */
+int carve_mark64(const uint8_t *q, int impl, uint64_t *out);
+
 /* ---- free space ------------------------------------------------------------------------ */
 
 /* Told of a stretch before the previous one is passed on (see carve_merge.hint). */

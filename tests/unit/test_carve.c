@@ -995,6 +995,43 @@ static void test_long_bad(void **state)
     free(buf);
 }
 
+/* The anchor marks of the SSE2 and AVX2 versions equal their definition (from the anchors'
+ * own bytes), over random bytes and over bytes full of planted anchors and near misses. */
+static void test_marks(void **state)
+{
+    (void)state;
+    static const char *const plant[] = {"{\"log\":\"", "\n\006stdout", "{\"log\":'", "\n\006stx",
+                                        "{{{{{{{\"", "\n\n\n\nd"};
+    uint8_t b[64 + 8];
+    int avx2 = 0;
+    for (int round = 0; round < 20000; round++) {
+        for (size_t i = 0; i < sizeof b; i++)
+            b[i] = (uint8_t)rnd();
+        for (int k = round % 7; k-- > 0;) {
+            const char *a = plant[rnd() % 6];
+            size_t at = rnd() % (sizeof b - strlen(a));
+            memcpy(b + at, a, strlen(a));
+        }
+        uint64_t want, got;
+        assert_int_equal(carve_mark64(b, 0, &want), 0);
+        assert_int_equal(carve_mark64(b, 1, &got), 0);
+        assert_true(got == want);
+        if (carve_mark64(b, 2, &got) == 0) {
+            avx2 = 1;
+            assert_true(got == want);
+        }
+        if (round == 0) { /* the definition itself: one planted json-file and one local anchor */
+            memset(b, 'x', sizeof b);
+            memcpy(b + 3, "{\"log\":\"", 8);
+            memcpy(b + 40, "\n\006std", 5);
+            assert_int_equal(carve_mark64(b, 0, &want), 0);
+            assert_true(want == ((uint64_t)1 << 3 | (uint64_t)1 << 40));
+        }
+    }
+    if (!avx2)
+        fprintf(stderr, "(no AVX2 on this machine: its marks were not compared)\n");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1013,6 +1050,7 @@ int main(void)
         cmocka_unit_test(test_config_paths),
         cmocka_unit_test(test_readahead_same),
         cmocka_unit_test(test_long_bad),
+        cmocka_unit_test(test_marks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
