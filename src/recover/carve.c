@@ -930,19 +930,47 @@ static int fj_string(fj *f, int keep, size_t *at, char key[16], size_t *klen)
 
 static int fj_value(fj *f, int *type, int keep, size_t *at, int logconfig);
 
-/* The object at f->i (a '{'). logconfig: a LogConfig object (its Type is kept); top: the
- * config's own object (its keys are looked at). */
-static int fj_object(fj *f, int top, int logconfig)
+/* Opens the object or array at f->i: 1 when it is empty (the closing bracket taken too),
+ * 0 when members follow, -1 when too deep. */
+static int fj_open(fj *f, uint8_t close)
 {
     if (++f->depth > MAX_NESTING)
         return -1;
     f->i++;
     fj_ws(f);
-    if (f->i < f->n && f->p[f->i] == '}') {
+    if (f->i < f->n && f->p[f->i] == close) {
+        f->i++;
+        f->depth--;
+        return 1;
+    }
+    return 0;
+}
+
+/* After a member or element: 1 at a ',' (taken), 0 at the closing bracket (taken), -1 at
+ * anything else. */
+static int fj_next(fj *f, uint8_t close)
+{
+    fj_ws(f);
+    if (f->i < f->n && f->p[f->i] == ',') {
+        f->i++;
+        fj_ws(f);
+        return 1;
+    }
+    if (f->i < f->n && f->p[f->i] == close) {
         f->i++;
         f->depth--;
         return 0;
     }
+    return -1;
+}
+
+/* The object at f->i (a '{'). logconfig: a LogConfig object (its Type is kept); top: the
+ * config's own object (its keys are looked at). */
+static int fj_object(fj *f, int top, int logconfig)
+{
+    int r = fj_open(f, '}');
+    if (r != 0)
+        return r < 0 ? -1 : 0;
     for (;;) {
         if (f->i >= f->n || f->p[f->i] != '"')
             return -1;
@@ -974,18 +1002,8 @@ static int fj_object(fj *f, int top, int logconfig)
             f->log_type = type;
             f->log_type_at = at;
         }
-        fj_ws(f);
-        if (f->i < f->n && f->p[f->i] == ',') {
-            f->i++;
-            fj_ws(f);
-            continue;
-        }
-        if (f->i < f->n && f->p[f->i] == '}') {
-            f->i++;
-            f->depth--;
-            return 0;
-        }
-        return -1;
+        if ((r = fj_next(f, '}')) <= 0)
+            return r;
     }
 }
 
@@ -1000,31 +1018,15 @@ static int fj_value(fj *f, int *type, int keep, size_t *at, int logconfig)
         return fj_object(f, 0, logconfig);
     }
     if (ch == '[') {
-        if (++f->depth > MAX_NESTING)
-            return -1;
-        f->i++;
-        fj_ws(f);
-        if (f->i < f->n && f->p[f->i] == ']') {
-            f->i++;
-            f->depth--;
-            return 0;
-        }
+        int r = fj_open(f, ']');
+        if (r != 0)
+            return r < 0 ? -1 : 0;
         for (;;) {
             int t;
             if (fj_value(f, &t, 0, NULL, 0) < 0)
                 return -1;
-            fj_ws(f);
-            if (f->i < f->n && f->p[f->i] == ',') {
-                f->i++;
-                fj_ws(f);
-                continue;
-            }
-            if (f->i < f->n && f->p[f->i] == ']') {
-                f->i++;
-                f->depth--;
-                return 0;
-            }
-            return -1;
+            if ((r = fj_next(f, ']')) <= 0)
+                return r;
         }
     }
     if (ch == '"') {
@@ -1467,12 +1469,6 @@ static size_t find_anchor(const uint8_t *b, size_t i, size_t end, const char *an
     return NOPOS;
 }
 
-/*
- * First position at or after *from (searching from *from + lead) where anchor starts, minus
- * lead; NONE when there is none yet. An anchor cut by the end of the bytes at hand is
- * returned too unless the stream is final (its candidate then waits for more bytes): whole
- * anchors all start before such a cut one, so it is looked for when there is no whole one.
- */
 /* The first position in [from, to) marked in the ring's bits where anchor starts, or NONE.
  * The summary (ring.sum) skips 4,096 positions without a mark at a time. */
 static uint64_t marked_anchor(stream *s, uint64_t from, uint64_t to, const char *anchor,
@@ -1508,6 +1504,12 @@ static uint64_t marked_anchor(stream *s, uint64_t from, uint64_t to, const char 
     return NONE;
 }
 
+/*
+ * First position at or after *from (searching from *from + lead) where anchor starts, minus
+ * lead; NONE when there is none yet. An anchor cut by the end of the bytes at hand is
+ * returned too unless the stream is final (its candidate then waits for more bytes): whole
+ * anchors all start before such a cut one, so it is looked for when there is no whole one.
+ */
 static uint64_t next_anchor(stream *s, uint64_t *from, size_t lead, const char *anchor, size_t alen)
 {
     uint64_t end = s->base + s->len, a = *from + lead;
@@ -1659,6 +1661,11 @@ int carve_new(const carve_limits *lim, husk_carve_cb cb, void *ctx, husk_diag *d
         (c->ring.bits = calloc(size / 64, sizeof(uint64_t))) &&
         (c->ring.sum = calloc(size / 4096, sizeof(uint64_t))) && (c->ring.mem = ring_map(size)))
         c->ring.size = size;
+    if (!c->ring.size) { /* no ring: the stream has a buffer of its own, the marks are not needed */
+        free(c->ring.bits);
+        free(c->ring.sum);
+        c->ring.bits = c->ring.sum = NULL;
+    }
     if (!c->md || !c->sha256 || !c->zin || c->lim.window == 0 ||
         stream_init(&c->disk, c, all, c->lim.window, c->ring.mem != NULL) < 0 ||
         stream_init(&c->inner, c, logs, inner_window, 0) < 0) {
