@@ -206,6 +206,7 @@ struct carve {
     uint64_t progress_total;       /* the file system's size */
     pthread_mutex_t io;            /* held around every read of the source */
     struct prefetch *pf;           /* the read-ahead thread, once started */
+    uint64_t ahead_bytes;          /* what it read (under pf->lock; carve_ahead_bytes) */
     carve_advise_fn advise;        /* optional: bytes of the source wanted soon */
     struct {
         uint8_t *mem;   /* size bytes mapped twice in a row: mem[i] is mem[i + size] */
@@ -383,6 +384,16 @@ static void index_anchors(carve *c, uint64_t from, uint64_t to)
     index_loop(c, from, to, mark64);
 }
 
+uint64_t carve_ahead_bytes(carve *c)
+{
+    if (!c->pf)
+        return 0;
+    pthread_mutex_lock(&c->pf->lock);
+    uint64_t n = c->ahead_bytes;
+    pthread_mutex_unlock(&c->pf->lock);
+    return n;
+}
+
 int carve_mark64(const uint8_t *q, int impl, uint64_t *out)
 {
     switch (impl) {
@@ -449,6 +460,7 @@ static void *pf_main(void *arg)
             p->failed = 1;
         } else {
             p->fetch += n;
+            c->ahead_bytes += n;
             if (to > p->wm)
                 p->wm = to;
         }

@@ -81,6 +81,8 @@ int carve_fast_config(const uint8_t *q, size_t n, husk_strbuf *sb, int *kind,
  * SSE2 version (the definition where there is no SSE2), 2 the AVX2 one. -1 when impl is not
  * available on this machine. For the tests. */
 int carve_mark64(const uint8_t *q, int impl, uint64_t *out);
+/* Bytes the read-ahead thread has read so far (0 when it never ran). For the tests. */
+uint64_t carve_ahead_bytes(carve *c);
 
 /* ---- free space ------------------------------------------------------------------------ */
 

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <jansson.h>
@@ -878,6 +879,8 @@ static void test_config_paths(void **state)
 /* What a carving run reported, in order, as one digest (and a count). */
 typedef struct seq {
     uint64_t h, n;
+    uint64_t ahead; /* bytes the read-ahead thread read */
+    int slow;       /* the callback dawdles, so that the thread runs ahead of the scan */
 } seq;
 
 static int on_seq(const husk_carved *c, void *ctx)
@@ -890,14 +893,16 @@ static int on_seq(const husk_carved *c, void *ctx)
         for (size_t i = 0; i < lens[k]; i++)
             q->h = (q->h ^ parts[k][i]) * 0x100000001b3ULL;
     q->n++;
+    if (q->slow && q->n % 64 == 0)
+        usleep(300);
     return 0;
 }
 
-static seq carve_seq(const uint8_t *buf, size_t n, int no_readahead, uint64_t bad_from,
-                     uint64_t bad_to)
+static seq carve_seq_slow(const uint8_t *buf, size_t n, int no_readahead, uint64_t bad_from,
+                          uint64_t bad_to, int slow)
 {
     int no_ring = no_readahead == 2; /* 2: nor the ring (a buffer of its own) */
-    seq q = {0xcbf29ce484222325ULL, 0};
+    seq q = {0xcbf29ce484222325ULL, 0, 0, slow};
     static sink reports;
     husk_diag diag = {on_report, &reports, 0};
     carve_limits lim;
@@ -909,8 +914,15 @@ static seq carve_seq(const uint8_t *buf, size_t n, int no_readahead, uint64_t ba
     assert_int_equal(carve_new(&lim, on_seq, &q, &diag, &c, &err), 0);
     mem_src src = {buf, n, bad_from, bad_to};
     assert_int_equal(carve_region(c, mem_read, &src, 0, n, BS, "unallocated", &err), 0);
+    q.ahead = carve_ahead_bytes(c);
     carve_free(c);
     return q;
+}
+
+static seq carve_seq(const uint8_t *buf, size_t n, int no_readahead, uint64_t bad_from,
+                     uint64_t bad_to)
+{
+    return carve_seq_slow(buf, n, no_readahead, bad_from, bad_to, 0);
 }
 
 /* A stretch longer than the ring, artefacts everywhere (across the read-ahead's reads, across
@@ -954,6 +966,17 @@ static void test_readahead_same(void **state)
     }
     seq a = carve_seq(buf, n, 0, 0, 0), b = carve_seq(buf, n, 1, 0, 0);
     seq l = carve_seq(buf, n, 2, 0, 0);
+    /* the thread really read ahead (a machine with one core has no thread: said so) */
+    if (sysconf(_SC_NPROCESSORS_ONLN) >= 2)
+        assert_true(a.ahead > (16u << 20));
+    else
+        fprintf(stderr, "(one core: no read-ahead thread to compare)\n");
+    assert_int_equal(b.ahead, 0);
+    /* a slow consumer: the thread runs far ahead and must not overwrite what the scan
+     * still needs */
+    seq w = carve_seq_slow(buf, n, 0, 0, 0, 1);
+    assert_int_equal(w.n, b.n);
+    assert_true(w.h == b.h);
     assert_true(a.n > 5000);
     assert_int_equal(a.n, b.n);
     assert_true(a.h == b.h);
