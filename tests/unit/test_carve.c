@@ -925,6 +925,24 @@ static seq carve_seq(const uint8_t *buf, size_t n, int no_readahead, uint64_t ba
     return carve_seq_slow(buf, n, no_readahead, bad_from, bad_to, 0);
 }
 
+/* n random bytes (malloc'd) with a json-file line across every MiB boundary (across the
+ * read-ahead's 1 MiB reads and the ring's end), each line different so none is a duplicate. */
+static uint8_t *random_with_lines(size_t n)
+{
+    uint8_t *buf = malloc(n);
+    assert_non_null(buf);
+    for (size_t i = 0; i < n; i++)
+        buf[i] = (uint8_t)rnd();
+    for (size_t mib = 1; mib < n >> 20; mib++) {
+        size_t p = (mib << 20) - 3 - mib % 9;
+        memcpy(buf + p, line1, strlen(line1));
+        buf[p + strlen(line1)] = '\n';
+        buf[p - 1] = '\n';
+        buf[p + 20] = (uint8_t)('a' + mib % 26);
+    }
+    return buf;
+}
+
 /* A stretch longer than the ring, artefacts everywhere (across the read-ahead's reads, across
  * the end of the ring, lines packed back to back): the read-ahead thread and its marks give
  * exactly what the scan finds reading and searching itself, in the ring or in a buffer of its
@@ -933,10 +951,7 @@ static void test_readahead_same(void **state)
 {
     (void)state;
     size_t n = 41u << 20;
-    uint8_t *buf = malloc(n);
-    assert_non_null(buf);
-    for (size_t i = 0; i < n; i++)
-        buf[i] = (uint8_t)rnd();
+    uint8_t *buf = random_with_lines(n);
     uint8_t fr[300];
     for (size_t at = 1000; at + 70000 < n; at += 200000 + rnd() % 400000) {
         size_t frl = local_frame(fr, "stdout", NS_2026 + (int64_t)at, "from the ring");
@@ -954,15 +969,6 @@ static void test_readahead_same(void **state)
             p += (size_t)l;
         }
         memcpy(buf + p, fr, frl);
-    }
-    /* lines across the read-ahead's 1 MiB reads and the ring's end */
-    for (size_t mib = 1; mib < 41; mib++) {
-        size_t p = (mib << 20) - 3 - mib % 9;
-        memcpy(buf + p, line1, strlen(line1));
-        buf[p + strlen(line1)] = '\n';
-        buf[p - 1] = '\n';
-        /* a different line each time, so none is a duplicate */
-        buf[p + 20] = (uint8_t)('a' + mib % 26);
     }
     seq a = carve_seq(buf, n, 0, 0, 0), b = carve_seq(buf, n, 1, 0, 0);
     seq l = carve_seq(buf, n, 2, 0, 0);
@@ -999,17 +1005,7 @@ static void test_long_bad(void **state)
 {
     (void)state;
     size_t n = 64u << 20;
-    uint8_t *buf = malloc(n);
-    assert_non_null(buf);
-    for (size_t i = 0; i < n; i++)
-        buf[i] = (uint8_t)rnd();
-    for (size_t mib = 1; mib < 64; mib++) {
-        size_t p = (mib << 20) - 3 - mib % 9;
-        memcpy(buf + p, line1, strlen(line1));
-        buf[p + strlen(line1)] = '\n';
-        buf[p - 1] = '\n';
-        buf[p + 20] = (uint8_t)('a' + mib % 26);
-    }
+    uint8_t *buf = random_with_lines(n);
     uint64_t bf = (7u << 20) + 5000, bt = bf + (30u << 20);
     seq a = carve_seq(buf, n, 0, bf, bt);
     seq b = carve_seq(buf, n, 1, bf, bt);
